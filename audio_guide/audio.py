@@ -1,0 +1,192 @@
+"""Audio: master speech to the podcast loudness target, encode it once, and
+join encoded files without encoding again.
+
+Times are integer milliseconds; audio is numpy int16/float32 mono.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import warnings
+
+import numpy as np
+from scipy import ndimage, signal
+
+with warnings.catch_warnings():
+    # pydub looks for ffmpeg on PATH when imported; we hand it ours instead.
+    warnings.simplefilter("ignore", RuntimeWarning)
+    from pydub import AudioSegment
+
+from .errors import ToolError
+from .tools import ffmpeg
+
+# -16 LUFS integrated as heard is the podcast norm. Players play a mono file on
+# both speakers, so the file itself measures 3 LU lower (BS.1770 counts one
+# channel): aim the mono file at -19.
+TARGET_LUFS = -19.0
+# Limit sample peaks below -1 dBTP with room for what resampling and MP3
+# encoding add between samples.
+PEAK_CEILING_DBFS = -2.5
+TRUE_PEAK_LIMIT_DBTP = -1.5
+
+MP3_SAMPLE_RATE = 44100
+MP3_BITRATE = "64k"
+MP3_SAMPLES_PER_FRAME = 1152
+
+
+@dataclass(frozen=True)
+class Loudness:
+    integrated_lufs: float
+    true_peak_dbtp: float
+
+
+def _k_weighting(rate: int):
+    """The two BS.1770 K-weighting biquads, designed for any sample rate
+    (the standard gives coefficients for 48 kHz only)."""
+    f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
+    k = np.tan(np.pi * f0 / rate)
+    vh = 10 ** (gain_db / 20)
+    vb = vh ** 0.4996667741545416
+    a0 = 1 + k / q + k * k
+    shelf_b = [(vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0]
+    shelf_a = [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
+    f0, q = 38.13547087602444, 0.5003270373238773
+    k = np.tan(np.pi * f0 / rate)
+    a0 = 1 + k / q + k * k
+    high_b = [1.0, -2.0, 1.0]
+    high_a = [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
+    return (shelf_b, shelf_a), (high_b, high_a)
+
+
+def integrated_loudness(x: np.ndarray, rate: int) -> float:
+    """BS.1770-4 gated integrated loudness of mono float audio in [-1, 1]."""
+    (b1, a1), (b2, a2) = _k_weighting(rate)
+    weighted = signal.lfilter(b2, a2, signal.lfilter(b1, a1, x))
+    step = rate // 10  # 400 ms blocks overlapping by 75%
+    steps = len(weighted) // step
+    if steps < 4:
+        return -70.0
+    energy = np.add.reduceat(weighted[: steps * step] ** 2, np.arange(0, steps * step, step))
+    blocks = np.convolve(energy, np.ones(4), mode="valid") / (4 * step)
+    blocks = blocks[blocks > 10 ** ((-70 + 0.691) / 10)]
+    if not len(blocks):
+        return -70.0
+    relative = -0.691 + 10 * np.log10(blocks.mean()) - 10
+    gated = blocks[blocks > 10 ** ((relative + 0.691) / 10)]
+    return float(-0.691 + 10 * np.log10(gated.mean()))
+
+
+def true_peak(x: np.ndarray) -> float:
+    """True peak in dBTP, by 4x oversampling (BS.1770 annex 2)."""
+    peak = np.abs(signal.resample_poly(x, 4, 1)).max() if len(x) else 0.0
+    return float(20 * np.log10(max(peak, 1e-9)))
+
+
+def _limit(x: np.ndarray, ceiling_dbfs: float, rate: int) -> np.ndarray:
+    """Look-ahead peak limiter: the gain at each sample never exceeds what the
+    loudest sample within 10 ms needs, and changes smoothly."""
+    ceiling = 10 ** (ceiling_dbfs / 20)
+    if np.abs(x).max() <= ceiling:
+        return x
+    half = rate // 100
+    need = np.minimum(1.0, ceiling / np.maximum(np.abs(x), 1e-9)).astype(np.float32)
+    held = ndimage.minimum_filter1d(need, 2 * half + 1, mode="nearest")
+    gain = ndimage.uniform_filter1d(held, 2 * half + 1, mode="nearest")
+    return x * gain
+
+
+def master(pcm: np.ndarray, rate: int) -> tuple[np.ndarray, Loudness]:
+    """Bring int16 speech to the loudness target with peaks under the limit."""
+    x = pcm.astype(np.float32) / 32768
+    measured = integrated_loudness(x, rate)
+    if measured <= -70:
+        raise ValueError("the speech is silent")
+    x = x * np.float32(10 ** ((TARGET_LUFS - measured) / 20))
+    ceiling = PEAK_CEILING_DBFS
+    for _ in range(4):
+        limited = _limit(x, ceiling, rate)
+        peak = true_peak(limited)
+        if peak <= TRUE_PEAK_LIMIT_DBTP:
+            break
+        ceiling -= peak - TRUE_PEAK_LIMIT_DBTP + 0.1
+    out = np.clip(np.round(limited * 32767), -32768, 32767).astype(np.int16)
+    return out, Loudness(integrated_loudness(limited, rate), peak)
+
+
+def encode_mp3(pcm: np.ndarray, rate: int) -> bytes:
+    """Encode mono int16 PCM as CBR MP3 with a LAME header and no tags.
+
+    CBR keeps seeking exact in every player; 64 kb/s mono at 44.1 kHz is
+    above Apple's minimum for hosted spoken word.
+    """
+    AudioSegment.converter = ffmpeg()
+    segment = AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=rate, channels=1)
+    out = io.BytesIO()
+    try:
+        segment.export(
+            out, format="mp3", codec="libmp3lame", bitrate=MP3_BITRATE,
+            parameters=["-ar", str(MP3_SAMPLE_RATE), "-ac", "1", "-id3v2_version", "0",
+                        "-write_xing", "1", "-bitexact", "-map_metadata", "-1"],
+        )
+    except Exception as exc:  # pydub raises CouldntEncodeError with ffmpeg's output
+        raise ToolError(f"MP3 encoding failed: {str(exc).strip().splitlines()[-1]}") from None
+    return out.getvalue()
+
+
+# MPEG-1 Layer III bitrates (kb/s) by index, and MPEG-1/2/2.5 sample rates.
+_BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+
+
+def mp3_frames(data: bytes) -> list[tuple[int, int]]:
+    """(offset, length) of each audio frame, skipping an ID3v2 tag and the
+    Xing/Info header frame (which describes only its own file)."""
+    pos = 0
+    if data[:3] == b"ID3":
+        size = data[6] << 21 | data[7] << 14 | data[8] << 7 | data[9]
+        pos = 10 + size
+    frames = []
+    first = True
+    while pos + 4 <= len(data):
+        header = int.from_bytes(data[pos:pos + 4], "big")
+        if header >> 21 != 0x7FF:
+            break
+        version = header >> 19 & 3
+        if version != 3 or (header >> 17 & 3) != 1:
+            raise ToolError("expected MPEG-1 Layer III frames")
+        bitrate = _BITRATES[header >> 12 & 15] * 1000
+        rate = _RATES[version][header >> 10 & 3]
+        length = 144 * bitrate // rate + (header >> 9 & 1)
+        is_info = first and (b"Xing" in data[pos:pos + 64] or b"Info" in data[pos:pos + 64])
+        if not is_info:
+            frames.append((pos, length))
+        first = False
+        pos += length
+    return frames
+
+
+def frames_to_ms(frames: int) -> int:
+    return frames * MP3_SAMPLES_PER_FRAME * 1000 // MP3_SAMPLE_RATE
+
+
+def join_mp3(parts: list[bytes]) -> tuple[bytes, list[int]]:
+    """Join MP3 files frame by frame, without decoding.
+
+    Returns the joined audio and the start of each part in it, in ms, counted
+    from the frames themselves: each part keeps its encoder delay and padding,
+    so the parts' own durations would drift by about 50 ms per joint.
+    """
+    out = bytearray()
+    starts, frames = [], 0
+    for data in parts:
+        starts.append(frames_to_ms(frames))
+        for offset, length in mp3_frames(data):
+            out += data[offset:offset + length]
+            frames += 1
+    return bytes(out), starts
+
+
+def joined_duration_ms(joined: bytes) -> int:
+    return frames_to_ms(len(mp3_frames(joined)))

@@ -1,0 +1,149 @@
+"""Command line: options only; each command hands them to one function."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .build import BuildOptions, build
+from .engines import DEFAULT_ENGINE, engine_names, get_engine
+from .errors import AudioGuideError
+
+_ENGINE_HELP = (f"Speech engine: {', '.join(engine_names())} (default {DEFAULT_ENGINE}: the platform's own "
+                "voices; espeak-ng on Linux).")
+
+
+class _Reporter:
+    """A redrawn progress line on a terminal, plain lines elsewhere (logs, CI)."""
+
+    def __init__(self, quiet: bool, verbose: bool):
+        self.quiet, self.verbose = quiet, verbose
+        self.tty = sys.stderr.isatty()
+        self._drawn = False
+
+    def __call__(self, done: int, total: int, message: str):
+        if self.quiet:
+            return
+        if self.tty and not self.verbose:
+            width = 24
+            filled = width * done // max(total, 1)
+            line = f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total} {message}"
+            click.echo(f"\r\033[K{line[:118]}", nl=False, err=True)
+            self._drawn = True
+        else:
+            click.echo(f"[{done}/{total}] {message}", err=True)
+
+    def finish(self):
+        if self._drawn:
+            click.echo("", err=True)
+
+
+def _minutes(ms: int) -> str:
+    seconds = round(ms / 1000)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="audio-guide")
+def main():
+    """Turn written guides into an accessible audio edition.
+
+    \b
+    Start here:
+      audio-guide build            build every guide in content/ into output/
+      audio-guide voices           list the voices you can choose
+      audio-guide build --help     all build options
+    """
+
+
+@main.command()
+@click.argument("content_dir", default="content", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(path_type=Path),
+              help="Folder the edition is written to; each guide gets its own folder inside.")
+@click.option("--base-url", metavar="URL", help="Public address the output folder will be served from.")
+@click.option("--jobs", "-j", default=0, type=click.IntRange(min=0), metavar="N",
+              help="Worker processes for speech and encoding (default: one per core).")
+@click.option("--engine", default=DEFAULT_ENGINE, show_default=True, help=_ENGINE_HELP)
+@click.option("--voice", metavar="NAME", help="Voice to speak with, overriding the guide's (see 'audio-guide voices').")
+@click.option("--rate", type=click.IntRange(80, 400), metavar="WPM",
+              help="Speaking rate in words per minute, overriding the guide's (default 150: calm).")
+@click.option("--cache-dir", default=".audio-guide-cache", show_default=True, type=click.Path(path_type=Path),
+              help="Where finished speech is kept so unchanged sections are never redone.")
+@click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS",
+              help="Give up on a section's speech after this long (default: scaled to its length).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+@click.option("--verbose", "-v", is_flag=True, help="Print every step on its own line.")
+def build_command(content_dir, out_dir, base_url, jobs, engine, voice, rate, cache_dir, timeout, quiet, verbose):
+    """Build the audio edition of every guide in CONTENT_DIR (default: content/).
+
+    Each section becomes a chaptered, tagged MP3 episode, and the whole guide a
+    full-length edition with one chapter per section. Unchanged sections come
+    from the cache, so a rebuild only redoes what changed.
+
+    \b
+    Examples:
+      audio-guide build
+      audio-guide build --voice en-gb --rate 140
+      audio-guide build my-guides --out public --jobs 2
+    """
+    options = BuildOptions(content_dir=content_dir, out_dir=out_dir, cache_dir=cache_dir, base_url=base_url,
+                           jobs=jobs, engine=engine, voice=voice, rate=rate, timeout=timeout)
+    reporter = _Reporter(quiet, verbose)
+    started = time.monotonic()
+    try:
+        result = build(options, reporter)
+    finally:
+        reporter.finish()
+    if quiet:
+        return
+    for edition in result.editions:
+        total = sum(e.duration_ms for e in edition.episodes)
+        click.echo(f"{edition.guide.title}: {len(edition.episodes)} episodes, {_minutes(total)} in all, "
+                   f"voice {edition.voice} at {edition.rate} wpm -> {edition.folder}")
+        if verbose:
+            for e in edition.episodes:
+                click.echo(f"  {e.file}  {_minutes(e.duration_ms)}  {len(e.chapters)} chapters  "
+                           f"{e.integrated_lufs:.1f} LUFS  {e.true_peak_dbtp:.1f} dBTP")
+            click.echo(f"  {edition.full.file}  {_minutes(edition.full.duration_ms)}")
+    stats = result.stats
+    click.echo(f"{stats.synthesized} sections spoken, {stats.cached} from cache, "
+               f"{time.monotonic() - started:.1f} s")
+
+
+build_command.name = "build"
+
+
+@main.command()
+@click.option("--engine", default=DEFAULT_ENGINE, show_default=True, help=_ENGINE_HELP)
+@click.option("--language", metavar="CODE", help="Only voices for this language, e.g. en or es.")
+def voices(engine, language):
+    """List the voices the speech engine has (use a NAME with --voice)."""
+    found = get_engine(engine).voices()
+    if language:
+        found = [v for v in found if v.language.lower().startswith(language.lower())]
+    if not found:
+        raise AudioGuideError(f"the {engine} engine has no voices" + (f" for '{language}'" if language else ""))
+    width = max(len(v.name) for v in found)
+    for v in found:
+        click.echo(f"{v.name:<{width}}  {v.language:<8}  {v.description}")
+
+
+def run():
+    """Entry point: our own errors become one clear line and exit code 1."""
+    try:
+        main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("interrupted: output/ still holds the previous edition", err=True)
+        sys.exit(130)
+    except AudioGuideError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,309 @@
+"""Read content/: YAML front matter + a small Markdown subset -> model.Guide.
+
+The subset is what a guide needs and nothing more: ``##`` sections (one
+episode each), ``###`` chapters, paragraphs and list items. Text before the
+first ``##`` is the introduction. Every error names the file and line and says
+how to fix it; the reader never guesses.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+from pathlib import Path
+
+import yaml
+
+from .errors import ContentError
+from .model import Block, Chapter, Guide, Pauses, Section, Sentence, Voice
+
+GUIDE_FILE = "guide.md"
+INTRODUCTION_TITLE = "Introduction"
+
+_KEYS = {
+    "title": "the guide's title (required)",
+    "subtitle": "a line under the title",
+    "author": "who wrote the guide",
+    "publisher": "who publishes this edition",
+    "language": "language tag, for example en or en-GB",
+    "description": "one or two sentences for podcast apps",
+    "license": "licence name or URL",
+    "copyright": "copyright line",
+    "keywords": "a list of words",
+    "published": "first publication date, YYYY-MM-DD",
+    "voice": "speech engine voice name",
+    "rate": "speaking rate in words per minute",
+    "pauses": "pause lengths in milliseconds",
+}
+_TEXT_KEYS = ("title", "subtitle", "author", "publisher", "description", "license", "copyright")
+_RATE_RANGE = (80, 400)
+_PAUSE_MAX_MS = 10_000
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+_HEADING = re.compile(r"^(#{1,6})[ \t]*(.*?)[ \t#]*$")
+_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(.*)$")
+# A sentence ends at . ! or ? (and any closing quotes or brackets) followed by
+# whitespace and something that can open a sentence.
+_SENTENCE_END = re.compile(r"([.!?][\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Dr.", "Mr.", "Mrs.", "Ms.", "St.", "vs.", "approx.", "No.")
+_INLINE = [
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # [text](url) -> text
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*"), r"\1"),
+    (re.compile(r"`([^`]*)`"), r"\1"),
+]
+
+
+def read_guides(content_dir: str | Path) -> list[Guide]:
+    """Read every guide under ``content_dir`` (one folder each, or a guide.md
+    directly inside it), in name order."""
+    root = Path(content_dir)
+    if not root.is_dir():
+        raise ContentError(root, None, "no such content folder: pass the folder that holds your guides")
+    if (root / GUIDE_FILE).is_file():
+        return [read_guide(root / GUIDE_FILE)]
+    files = sorted(p / GUIDE_FILE for p in root.iterdir() if (p / GUIDE_FILE).is_file())
+    if not files:
+        raise ContentError(root, None, f"no guides found: put each guide in its own folder as {GUIDE_FILE}")
+    return [read_guide(f) for f in files]
+
+
+def read_guide(path: str | Path) -> Guide:
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ContentError(
+            path, line, f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}): save it as UTF-8 in your editor"
+        ) from None
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    meta, meta_lines, body_start = _split_front_matter(path, lines)
+    sections = _parse_body(path, lines, body_start)
+    slug = _slugify(path.parent.name) or "guide"
+    return _build_guide(path, slug, meta, meta_lines, sections)
+
+
+def _split_front_matter(path, lines):
+    if not lines or lines[0].strip() != "---":
+        raise ContentError(path, 1, "no front matter: start the file with a line '---', then 'title: ...', then '---'")
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            break
+    else:
+        raise ContentError(path, 1, "the front matter opened here is never closed: add a line '---' after its last key")
+    source = "\n".join(lines[1:i])
+    try:
+        node = yaml.compose(source, Loader=yaml.SafeLoader)
+        meta = yaml.safe_load(source) if node is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 1
+        problem = getattr(exc, "problem", None) or "it is not valid YAML"
+        raise ContentError(path, line, f"front matter: {problem}; write one 'key: value' per line") from None
+    if not isinstance(node, yaml.MappingNode):
+        raise ContentError(path, 2, "front matter must be 'key: value' lines")
+    key_lines = {k.value: k.start_mark.line + 2 for k, _ in node.value}
+    return meta, key_lines, i + 1
+
+
+def _build_guide(path, slug, meta, key_lines, sections) -> Guide:
+    def fail(key, message):
+        raise ContentError(path, key_lines.get(key, 1), message)
+
+    for key in meta:
+        if key not in _KEYS:
+            known = ", ".join(_KEYS)
+            fail(key, f"unknown front-matter key '{key}': remove it or use one of {known}")
+    if not isinstance(meta.get("title"), str) or not meta["title"].strip():
+        fail("title", "the guide has no title: add 'title: Your guide's title' to the front matter")
+    for key in _TEXT_KEYS:
+        if key in meta and not isinstance(meta[key], str):
+            fail(key, f"'{key}' must be text: put it in quotes")
+    language = meta.get("language", "en")
+    if not isinstance(language, str) or not _LANGUAGE.match(language):
+        fail("language", f"'language' must be a language tag such as en or en-GB, not {language!r}")
+    keywords = meta.get("keywords", [])
+    if isinstance(keywords, str):
+        keywords = [k.strip() for k in keywords.split(",") if k.strip()]
+    if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+        fail("keywords", "'keywords' must be a list of words, for example [grief, recovery]")
+    published = meta.get("published")
+    if isinstance(published, str):
+        try:
+            published = _dt.date.fromisoformat(published)
+        except ValueError:
+            published = None
+            fail("published", "'published' must be a date written YYYY-MM-DD")
+    if published is not None and not isinstance(published, _dt.date):
+        fail("published", "'published' must be a date written YYYY-MM-DD")
+    if isinstance(published, _dt.datetime):
+        published = published.date()
+    voice = _read_voice(meta, fail)
+    return Guide(
+        slug=slug,
+        path=str(path),
+        title=_clean(meta["title"]),
+        subtitle=_clean(meta.get("subtitle")),
+        author=_clean(meta.get("author")),
+        publisher=_clean(meta.get("publisher")),
+        language=language,
+        description=_clean(meta.get("description")),
+        license=_clean(meta.get("license")),
+        copyright=_clean(meta.get("copyright")),
+        keywords=tuple(keywords),
+        published=published,
+        voice=voice,
+        sections=tuple(sections),
+    )
+
+
+def _read_voice(meta, fail) -> Voice:
+    name = meta.get("voice")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        fail("voice", "'voice' must be a voice name: run 'audio-guide voices' to list them")
+    rate = meta.get("rate", Voice.rate)
+    low, high = _RATE_RANGE
+    if isinstance(rate, bool) or not isinstance(rate, int) or not low <= rate <= high:
+        fail("rate", f"'rate' must be whole words per minute between {low} and {high}; 150 is calm")
+    pauses = meta.get("pauses", {})
+    if not isinstance(pauses, dict):
+        fail("pauses", "'pauses' must map kinds to milliseconds, for example 'pauses: {heading: 1000}'")
+    known = Pauses.__dataclass_fields__
+    for kind, ms in pauses.items():
+        if kind not in known:
+            fail("pauses", f"unknown pause '{kind}': use any of {', '.join(known)}")
+        if isinstance(ms, bool) or not isinstance(ms, int) or not 0 <= ms <= _PAUSE_MAX_MS:
+            fail("pauses", f"pause '{kind}' must be whole milliseconds from 0 to {_PAUSE_MAX_MS}")
+    return Voice(name=name.strip() if name else None, rate=rate, pauses=Pauses(**pauses))
+
+
+def _parse_body(path, lines, start) -> list[Section]:
+    """Walk the Markdown lines once, collecting sections, chapters and blocks."""
+    sections: list[dict] = []
+    current: dict | None = None  # section being filled
+    pending: list[tuple[str, int, list[str]]] = []  # blocks of the open chapter
+    block: tuple[str, int, list[str]] | None = None
+
+    def close_block():
+        nonlocal block
+        if block:
+            pending.append(block)
+            block = None
+
+    def open_section(title, line):
+        nonlocal current
+        current = {"title": title, "line": line, "chapters": [[None, line, []]]}
+        sections.append(current)
+
+    for number, line in enumerate(lines[start:], start=start + 1):
+        if not line.strip():
+            close_block()
+            continue
+        heading = _HEADING.match(line) if line.startswith("#") else None
+        if heading:
+            close_block()
+            level, title = len(heading.group(1)), _clean(_inline(heading.group(2)))
+            if level not in (2, 3):
+                raise ContentError(
+                    path, number, f"heading level {level} is not used in guides: write '## ' for a section "
+                    "or '### ' for a chapter (the title belongs in the front matter)"
+                )
+            if not title:
+                raise ContentError(path, number, "this heading has no title: write the title after the #'s")
+            if current is None and pending:
+                open_section(INTRODUCTION_TITLE, pending[0][1])
+            if current is not None:
+                current["chapters"][-1][2].extend(pending)
+            pending = []
+            if level == 2:
+                open_section(title, number)
+            else:
+                if current is None:
+                    raise ContentError(path, number, "a '###' chapter must come after a '##' section heading")
+                current["chapters"].append([title, number, []])
+            continue
+        item = _ITEM.match(line)
+        if item:
+            close_block()
+            block = ("item", number, [item.group(1)])
+        elif block is None:
+            block = ("paragraph", number, [line])
+        else:
+            block[2].append(line)
+    close_block()
+    if pending:
+        if current is None:
+            open_section(INTRODUCTION_TITLE, pending[0][1])
+        current["chapters"][-1][2].extend(pending)
+    if not sections:
+        raise ContentError(path, start + 1, "the guide has no sections: write its text below the front matter, "
+                           "with a '## ' heading before each section")
+    return _finish_sections(path, sections)
+
+
+def _finish_sections(path, raw_sections) -> list[Section]:
+    result: list[Section] = []
+    seen: dict[str, int] = {}
+    for raw in raw_sections:
+        title, line = raw["title"], raw["line"]
+        slug = _slugify(title) or f"section-{len(result) + 1}"
+        if slug in seen:
+            raise ContentError(
+                path, line, f"duplicate section '{title}' (same as the one on line {seen[slug]}): "
+                "give each section its own title"
+            )
+        seen[slug] = line
+        chapters = []
+        for chapter_title, chapter_line, blocks in raw["chapters"]:
+            if chapter_title is None and not blocks:
+                continue  # a section that goes straight into its first ###
+            if not blocks:
+                what = f"chapter '{chapter_title}'" if chapter_title else f"section '{title}'"
+                raise ContentError(path, chapter_line, f"{what} has no text: write its text below the "
+                                   "heading, or remove the heading")
+            chapters.append(Chapter(chapter_title, tuple(_block(path, b) for b in blocks), chapter_line))
+        if not chapters:
+            raise ContentError(path, line, f"section '{title}' has no text: write its text below the "
+                               "heading, or remove the heading")
+        result.append(Section(title=title, slug=slug, chapters=tuple(chapters), line=line))
+    return result
+
+
+def _block(path, raw) -> Block:
+    kind, line, text_lines = raw
+    text = _clean(_inline(" ".join(part.strip() for part in text_lines)))
+    return Block(kind, tuple(Sentence(s, line) for s in split_sentences(text)), line)
+
+
+def split_sentences(text: str) -> list[str]:
+    parts = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        candidate = text[start:match.end(1)]
+        if candidate.endswith(_ABBREVIATIONS):
+            continue
+        parts.append(candidate)
+        start = match.end()
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
+def _inline(text: str) -> str:
+    for pattern, replacement in _INLINE:
+        text = pattern.sub(replacement, text)
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text)
+
+
+def _clean(text):
+    if text is None:
+        return None
+    return re.sub(r"\s+", " ", str(text)).strip()
+
+
+def _slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].rstrip("-")

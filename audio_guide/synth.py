@@ -1,0 +1,233 @@
+"""Speech to encoded audio, once: a content-addressed cache and worker processes.
+
+Rendering a section is a pure function of a hashable request (its utterances,
+the engine and its version, voice, rate, pauses, audio settings, pipeline
+version) to a cache entry: the untagged MP3 and a JSON record of timings.
+Planning and publishing stay in the parent process; only misses go to the
+workers, each with its own engine (libespeak-ng allows one per process).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from . import audio
+from .engines import get_engine
+from .errors import AudioGuideError, EngineError
+from .script import Utterance
+
+PIPELINE_VERSION = "1"
+LEAD_IN_MS = 150  # silence before the first word, so no player clips it
+SILENCE_THRESHOLD = 300  # int16 amplitude under which a sample counts as silence
+MIN_MS_PER_WORD = 50  # anything faster than 1200 wpm is not speech
+
+
+@dataclass(frozen=True)
+class Job:
+    """A request to render one section. ``label`` names it in errors."""
+
+    label: str
+    engine: str
+    engine_version: str
+    voice: str
+    rate: int
+    utterances: tuple[Utterance, ...]
+
+    @property
+    def key(self) -> str:
+        request = asdict(self)
+        del request["label"]  # naming a section differently changes no audio
+        request["pipeline"] = PIPELINE_VERSION
+        request["audio"] = [LEAD_IN_MS, audio.TARGET_LUFS, audio.PEAK_CEILING_DBFS, audio.MP3_SAMPLE_RATE,
+                            audio.MP3_BITRATE]
+        return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+
+    def timeout(self) -> float:
+        """Seconds a healthy engine and encoder could need, with a wide margin."""
+        words = sum(len(u.text.split()) for u in self.utterances)
+        return 60 + words * 0.2
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A cache entry: ``mp3`` holds the untagged audio."""
+
+    key: str
+    mp3: Path
+    duration_ms: int
+    timings: tuple[tuple[int, int], ...]  # (first word, end of audio) per utterance, ms
+    integrated_lufs: float
+    true_peak_dbtp: float
+
+
+class Cache:
+    """Files named by their request's hash; the JSON record is written last,
+    so an entry without one was never finished."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        folder = self.root / key[:2]
+        return folder / f"{key}.mp3", folder / f"{key}.json"
+
+    def get(self, key: str) -> Rendered | None:
+        mp3, record = self._paths(key)
+        try:
+            meta = json.loads(record.read_text())
+            if mp3.stat().st_size != meta["size"]:
+                return None
+        except (OSError, ValueError, KeyError):
+            return None
+        return Rendered(key, mp3, meta["duration_ms"], tuple(map(tuple, meta["timings"])),
+                        meta["integrated_lufs"], meta["true_peak_dbtp"])
+
+    def put(self, key: str, data: bytes, meta: dict) -> None:
+        mp3, record = self._paths(key)
+        mp3.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(mp3, data)
+        _write_atomic(record, json.dumps({**meta, "size": len(data)}).encode())
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _speech_span(pcm: np.ndarray) -> tuple[int, int]:
+    """First and last+1 sample above the silence threshold."""
+    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > SILENCE_THRESHOLD)
+    return (int(loud[0]), int(loud[-1]) + 1) if len(loud) else (0, 0)
+
+
+def render(job: Job, cache_root: str) -> int:
+    """Speak, master, encode and cache one section; returns engine calls made.
+
+    Runs in a worker process.
+    """
+    engine = get_engine(job.engine)
+    pieces, timings, rate, offset, calls = [], [], None, 0, 0
+    for utterance in job.utterances:
+        speech = engine.synthesize(utterance.text, job.voice, job.rate)
+        calls += 1
+        pcm = np.frombuffer(speech.samples, dtype="<i2")
+        rate = rate or speech.sample_rate
+        if speech.sample_rate != rate:
+            raise EngineError(f"{job.engine} changed its sample rate mid-section")
+        start, end = _speech_span(pcm)
+        words = len(utterance.text.split())
+        if end - start < words * MIN_MS_PER_WORD * rate // 1000:
+            raise EngineError(f"{job.engine} returned no speech for {utterance.text[:60]!r}")
+        if not pieces:
+            pieces.append(np.zeros(LEAD_IN_MS * rate // 1000, np.int16))
+            offset = len(pieces[0])
+        onset = speech.words[0] * rate // 1000 if speech.words else start
+        timings.append(((offset + onset) * 1000 // rate, (offset + end) * 1000 // rate))
+        pause = np.zeros(utterance.pause_after * rate // 1000, np.int16)
+        pieces += [pcm, pause]
+        offset += len(pcm) + len(pause)
+    pcm = np.concatenate(pieces)
+    mastered, loudness = audio.master(pcm, rate)
+    data = audio.encode_mp3(mastered, rate)
+    Cache(cache_root).put(job.key, data, {
+        "duration_ms": len(pcm) * 1000 // rate,
+        "timings": timings,
+        "integrated_lufs": round(loudness.integrated_lufs, 2),
+        "true_peak_dbtp": round(loudness.true_peak_dbtp, 2),
+        "engine_version": job.engine_version,
+    })
+    return calls
+
+
+def _render_in_worker(job: Job, cache_root: str):
+    """Worker entry: errors travel back as text, since not every exception
+    (ctypes ones, say) can be pickled."""
+    try:
+        return "ok", render(job, cache_root)
+    except AudioGuideError as exc:
+        return "error", str(exc)
+    except Exception as exc:  # an engine's own failure: report it, the parent retries
+        return "error", f"{type(exc).__name__}: {exc}"
+
+
+@dataclass
+class SynthStats:
+    synthesized: int = 0
+    cached: int = 0
+    engine_calls: int = 0
+    retries: int = 0
+
+
+def render_all(
+    jobs: list[Job],
+    cache: Cache,
+    workers: int,
+    timeout: float | None = None,
+    progress: Callable[[Job, str], None] = lambda job, state: None,
+) -> tuple[dict[str, Rendered], SynthStats]:
+    """Render every job not already cached, ``workers`` at a time.
+
+    A job that fails, hangs past its timeout (``timeout`` seconds, or one
+    scaled to its length) or crashes its worker is retried once in a fresh
+    worker; a second failure stops the build with an error naming the
+    section. Finished sections stay cached either way.
+    """
+    stats = SynthStats()
+    results: dict[str, Rendered] = {}
+    queue: list[Job] = []
+    for job in jobs:
+        hit = cache.get(job.key)
+        if hit:
+            results[job.key] = hit
+            stats.cached += 1
+            progress(job, "cached")
+        elif job.key not in {j.key for j in queue}:
+            queue.append(job)
+    attempts = {job.key: 0 for job in queue}
+    context = multiprocessing.get_context("spawn")  # the same on every platform
+    while queue:
+        pool = context.Pool(max(1, min(workers, len(queue))))
+        submitted = [(job, pool.apply_async(_render_in_worker, (job, str(cache.root)))) for job in queue]
+        queue, hung = [], False
+        try:
+            for job, result in submitted:
+                if hung and not result.ready():
+                    queue.append(job)  # never got a fair run: not an attempt
+                    continue
+                limit = timeout or job.timeout()
+                try:
+                    status, value = result.get(timeout=limit)
+                except multiprocessing.TimeoutError:
+                    status, value = "error", f"no answer from the speech engine within {limit:.0f} s"
+                    hung = True  # a hung worker cannot be interrupted: start afresh
+                    pool.terminate()
+                attempts[job.key] += 1
+                if status == "ok":
+                    stats.engine_calls += value
+                    stats.synthesized += 1
+                    results[job.key] = cache.get(job.key)
+                    progress(job, "synthesized")
+                elif attempts[job.key] >= 2:
+                    raise EngineError(f"{job.label}: the speech engine failed twice ({value}); "
+                                      "try again, or choose another engine with --engine")
+                else:
+                    stats.retries += 1
+                    progress(job, f"retrying ({value})")
+                    queue.append(job)
+        finally:
+            pool.terminate()
+            pool.join()
+    return results, stats
