@@ -37,6 +37,7 @@ class BuildOptions:
     voice: str | None = None  # overrides the guide's
     rate: int | None = None  # overrides the guide's
     timeout: float | None = None  # seconds per section; None scales with length
+    m4b: bool = False  # also publish the full edition as an M4B audiobook
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Edition:
     rate: int
     episodes: tuple[Episode, ...]
     full: Episode
+    audiobook: str | None  # the M4B full edition's file, when asked for
 
 
 @dataclass
@@ -90,7 +92,7 @@ def build(options: BuildOptions, progress: Progress = lambda done, total, messag
     result = BuildResult(stats=stats)
     for guide, voice, rate, guide_jobs in plans:
         result.editions.append(_publish(guide, voice, rate, [rendered[j.key] for j in guide_jobs], guide_jobs,
-                                        options.out_dir))
+                                        options))
         done[0] += 1
         progress(done[0], total, f"published: {options.out_dir / guide.slug}")
     return result
@@ -110,7 +112,7 @@ def _plan(guide: Guide, engine, options: BuildOptions):
         Job(label=f"{guide.path}:{section.line}: section {n} of {len(guide.sections)}, '{section.title}'",
             engine=options.engine,
             engine_version=version, voice=voice, rate=rate,
-            utterances=tuple(section_script(guide, n, guide.voice.pauses)))
+            utterances=tuple(section_script(guide, n, guide.voice.pauses)), aac=options.m4b)
         for n, section in enumerate(guide.sections, start=1)
     ]
     return guide, voice, rate, jobs
@@ -135,10 +137,11 @@ def _episode_chapters(job: Job, entry: Rendered, titles: list[str]) -> tuple[Cha
     return tuple(ChapterMark(t, s, e) for t, s, e in zip(titles, starts, ends))
 
 
-def _publish(guide: Guide, voice: str, rate: int, entries: list[Rendered], jobs: list[Job], out_dir: Path) -> Edition:
-    final = out_dir / guide.slug
-    staging = out_dir / f".staging-{guide.slug}"
-    _recover(out_dir, guide.slug)
+def _publish(guide: Guide, voice: str, rate: int, entries: list[Rendered], jobs: list[Job],
+             options: BuildOptions) -> Edition:
+    final = options.out_dir / guide.slug
+    staging = options.out_dir / f".staging-{guide.slug}"
+    _recover(options.out_dir, guide.slug)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     common = dict(
@@ -149,27 +152,38 @@ def _publish(guide: Guide, voice: str, rate: int, entries: list[Rendered], jobs:
     episodes, words = [], []
     for n, (section, job, entry) in enumerate(zip(guide.sections, jobs, entries), start=1):
         chapters = _episode_chapters(job, entry, chapter_titles(section))
-        lines = [u.text for u in job.utterances]
-        words.append("\n".join(lines))
+        lines = "\n".join(u.text for u in job.utterances)
+        words.append(lines)
         name = f"{n:02d}-{section.slug}.mp3"
-        tag = render_id3(Tags(title=section.title, track=n, tracks=total, lyrics="\n".join(lines),
-                              chapters=chapters, **common))
+        tag = render_id3(Tags(title=section.title, track=n, tracks=total, lyrics=lines, chapters=chapters,
+                              **common))
         (staging / name).write_bytes(tag + entry.mp3.read_bytes())
         sentences = tuple((u.text, s, e) for u, (s, e) in zip(job.utterances, entry.timings))
         episodes.append(Episode(n, section.title, name, entry.duration_ms, chapters, sentences,
                                 entry.integrated_lufs, entry.true_peak_dbtp))
-    joined, starts = audio.join_mp3([entry.mp3.read_bytes() for entry in entries])
-    length = audio.joined_duration_ms(joined)
-    marks = tuple(ChapterMark(s.title, start, end) for s, start, end in zip(guide.sections, starts,
-                                                                             starts[1:] + [length]))
+
+    def section_marks(starts, length):
+        return tuple(ChapterMark(s.title, a, b) for s, a, b in zip(guide.sections, starts, starts[1:] + [length]))
+
+    joined, starts, length = audio.join_frames([e.mp3.read_bytes() for e in entries], "mp3")
+    marks = section_marks(starts, length)
+    full_title = f"{guide.title}: complete guide"
     full_name = f"{guide.slug}-complete.mp3"
-    tag = render_id3(Tags(title=f"{guide.title}: complete guide", track=1, tracks=1, lyrics="\n\n".join(words),
-                          chapters=marks, **common))
+    tag = render_id3(Tags(title=full_title, track=1, tracks=1, lyrics="\n\n".join(words), chapters=marks,
+                          **common))
     (staging / full_name).write_bytes(tag + joined)
     full = Episode(0, guide.title, full_name, length, marks, (), min(e.integrated_lufs for e in episodes),
                    max(e.true_peak_dbtp for e in episodes))
+    audiobook = None
+    if options.m4b:
+        joined, starts, length = audio.join_frames([e.aac.read_bytes() for e in entries], "aac")
+        audiobook = f"{guide.slug}-complete.m4b"
+        metadata = {"title": full_title, "album": guide.title, "artist": common["artist"], "genre": "Audiobook",
+                    "date": common["date"], "comment": guide.description, "copyright": common["copyright"]}
+        chapters = [(m.title, m.start, m.end) for m in section_marks(starts, length)]
+        (staging / audiobook).write_bytes(audio.mux_m4b(joined, chapters, metadata))
     _swap(staging, final)
-    return Edition(guide, final, voice, rate, tuple(episodes), full)
+    return Edition(guide, final, voice, rate, tuple(episodes), full, audiobook)
 
 
 def _recover(out_dir: Path, slug: str) -> None:

@@ -75,9 +75,13 @@ def main():
               help="Where finished speech is kept so unchanged sections are never redone.")
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Give up on a section's speech after this long (default: scaled to its length).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["mp3", "m4b"]), default=["mp3"],
+              show_default=True, help="Formats of the full-length edition; m4b adds an audiobook with MP4 "
+              "chapters (repeat the option for both).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every step on its own line.")
-def build_command(content_dir, out_dir, base_url, jobs, engine, voice, rate, cache_dir, timeout, quiet, verbose):
+def build_command(content_dir, out_dir, base_url, jobs, engine, voice, rate, cache_dir, timeout, formats, quiet,
+                  verbose):
     """Build the audio edition of every guide in CONTENT_DIR (default: content/).
 
     Each section becomes a chaptered, tagged MP3 episode, and the whole guide a
@@ -91,7 +95,8 @@ def build_command(content_dir, out_dir, base_url, jobs, engine, voice, rate, cac
       audio-guide build my-guides --out public --jobs 2
     """
     options = BuildOptions(content_dir=content_dir, out_dir=out_dir, cache_dir=cache_dir, base_url=base_url,
-                           jobs=jobs, engine=engine, voice=voice, rate=rate, timeout=timeout)
+                           jobs=jobs, engine=engine, voice=voice, rate=rate, timeout=timeout,
+                           m4b="m4b" in formats)
     reporter = _Reporter(quiet, verbose)
     started = time.monotonic()
     try:
@@ -109,6 +114,8 @@ def build_command(content_dir, out_dir, base_url, jobs, engine, voice, rate, cac
                 click.echo(f"  {e.file}  {_minutes(e.duration_ms)}  {len(e.chapters)} chapters  "
                            f"{e.integrated_lufs:.1f} LUFS  {e.true_peak_dbtp:.1f} dBTP")
             click.echo(f"  {edition.full.file}  {_minutes(edition.full.duration_ms)}")
+            if edition.audiobook:
+                click.echo(f"  {edition.audiobook}")
     stats = result.stats
     click.echo(f"{stats.synthesized} sections spoken, {stats.cached} from cache, "
                f"{time.monotonic() - started:.1f} s")

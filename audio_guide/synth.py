@@ -41,14 +41,16 @@ class Job:
     voice: str
     rate: int
     utterances: tuple[Utterance, ...]
+    aac: bool = False  # also encode AAC, for the M4B edition
 
     @property
     def key(self) -> str:
         request = asdict(self)
-        del request["label"]  # naming a section differently changes no audio
+        # Neither the name nor an extra format changes the MP3.
+        del request["label"], request["aac"]
         request["pipeline"] = PIPELINE_VERSION
-        request["audio"] = [LEAD_IN_MS, audio.TARGET_LUFS, audio.PEAK_CEILING_DBFS, audio.MP3_SAMPLE_RATE,
-                            audio.MP3_BITRATE]
+        request["audio"] = [LEAD_IN_MS, audio.TARGET_LUFS, audio.PEAK_CEILING_DBFS, audio.ENCODER_LOSS_LU,
+                            audio.MP3_SAMPLE_RATE, audio.MP3_BITRATE]
         return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
 
     def timeout(self) -> float:
@@ -67,6 +69,7 @@ class Rendered:
     timings: tuple[tuple[int, int], ...]  # (first word, end of audio) per utterance, ms
     integrated_lufs: float
     true_peak_dbtp: float
+    aac: Path | None  # ADTS AAC of the same audio, when one was asked for
 
 
 class Cache:
@@ -76,26 +79,31 @@ class Cache:
     def __init__(self, root: str | Path):
         self.root = Path(root)
 
-    def _paths(self, key: str) -> tuple[Path, Path]:
-        folder = self.root / key[:2]
-        return folder / f"{key}.mp3", folder / f"{key}.json"
+    def _path(self, key: str, suffix: str) -> Path:
+        return self.root / key[:2] / f"{key}.{suffix}"
 
-    def get(self, key: str) -> Rendered | None:
-        mp3, record = self._paths(key)
+    def get(self, key: str, aac: bool = False) -> Rendered | None:
+        """The entry for ``key`` if it is complete (with AAC if asked)."""
         try:
-            meta = json.loads(record.read_text())
-            if mp3.stat().st_size != meta["size"]:
-                return None
+            meta = json.loads(self._path(key, "json").read_text())
+            for suffix, size in meta["sizes"].items():
+                if self._path(key, suffix).stat().st_size != size:
+                    return None
         except (OSError, ValueError, KeyError):
             return None
-        return Rendered(key, mp3, meta["duration_ms"], tuple(map(tuple, meta["timings"])),
-                        meta["integrated_lufs"], meta["true_peak_dbtp"])
+        if aac and "aac" not in meta["sizes"]:
+            return None
+        return Rendered(key, self._path(key, "mp3"), meta["duration_ms"], tuple(map(tuple, meta["timings"])),
+                        meta["integrated_lufs"], meta["true_peak_dbtp"],
+                        self._path(key, "aac") if "aac" in meta["sizes"] else None)
 
-    def put(self, key: str, data: bytes, meta: dict) -> None:
-        mp3, record = self._paths(key)
-        mp3.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(mp3, data)
-        _write_atomic(record, json.dumps({**meta, "size": len(data)}).encode())
+    def put(self, key: str, files: dict[str, bytes], meta: dict) -> None:
+        """Store ``files`` (by suffix) and then, last, their record."""
+        self._path(key, "json").parent.mkdir(parents=True, exist_ok=True)
+        for suffix, data in files.items():
+            _write_atomic(self._path(key, suffix), data)
+        sizes = {suffix: len(data) for suffix, data in files.items()}
+        _write_atomic(self._path(key, "json"), json.dumps({**meta, "sizes": sizes}).encode())
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -140,9 +148,11 @@ def render(job: Job, cache_root: str) -> int:
         pieces += [pcm, pause]
         offset += len(pcm) + len(pause)
     pcm = np.concatenate(pieces)
-    mastered, loudness = audio.master(pcm, rate)
-    data = audio.encode_mp3(mastered, rate)
-    Cache(cache_root).put(job.key, data, {
+    data, loudness, mastered = audio.master_mp3(pcm, rate)
+    files = {"mp3": data}
+    if job.aac:
+        files["aac"] = audio.encode_aac(mastered, rate)
+    Cache(cache_root).put(job.key, files, {
         "duration_ms": len(pcm) * 1000 // rate,
         "timings": timings,
         "integrated_lufs": round(loudness.integrated_lufs, 2),
@@ -189,7 +199,7 @@ def render_all(
     results: dict[str, Rendered] = {}
     queue: list[Job] = []
     for job in jobs:
-        hit = cache.get(job.key)
+        hit = cache.get(job.key, job.aac)
         if hit:
             results[job.key] = hit
             stats.cached += 1
@@ -218,7 +228,7 @@ def render_all(
                 if status == "ok":
                     stats.engine_calls += value
                     stats.synthesized += 1
-                    results[job.key] = cache.get(job.key)
+                    results[job.key] = cache.get(job.key, job.aac)
                     progress(job, "synthesized")
                 elif attempts[job.key] >= 2:
                     raise EngineError(f"{job.label}: the speech engine failed twice ({value}); "

@@ -1,0 +1,201 @@
+"""Benchmark of a whole build against the raw cost of the same work.
+
+What is measured, on a generated guide: content/journey-through-healing/guide.md
+repeated to about ``--hours`` of speech (copy k gets titles "..., part k", its
+paragraphs' sentences rotated by k and its first sentence prefixed "Part k:", so
+every section, and every paragraph's opening sentence, is new audio):
+
+* cold build time, jobs=1 and jobs=2, each with empty cache and output folders;
+* the raw floor: the same utterances (and the same silences) spoken by
+  espeak-ng in one process into one PCM array, plus ONE ffmpeg MP3 encode of it
+  with the pipeline's settings. A build cannot do less than this, so
+  cold/floor says what planning, mastering, per-section encoding, caching and
+  publishing cost on top (targets: <= 1.5 with jobs=1, <= 0.9 with jobs=2);
+* an unchanged rebuild (everything cached; target < 1 s) and a rebuild after
+  one sentence is edited (one section should be synthesized again);
+* peak memory: every build runs in a child process that reports the largest
+  ru_maxrss of itself and of its waited-for descendants (the spawn workers and
+  their ffmpeg runs), i.e. the largest single process (target < 300 MB).
+
+Run from the project folder:
+
+    .venv/bin/python bench/run.py              # the full table, 1 hour of speech
+    .venv/bin/python bench/run.py --hours 10   # peak memory only, jobs=2, 10 hours
+
+(``--hours`` above 2 means memory only; ``--mode full|memory`` overrides that.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SOURCE = ROOT / "content" / "journey-through-healing" / "guide.md"
+EDIT = ("prioritize self-care", "put self-care first")  # one sentence in one section of copy 1
+
+
+def make_guide(copies: int, folder: Path) -> Path:
+    """Write ``copies`` varied copies of the real guide as one guide."""
+    from audio_guide.content import INTRODUCTION_TITLE, split_sentences
+
+    lines = SOURCE.read_text().split("\n")
+    end = lines.index("---", 1)
+    front, body = lines[: end + 1], lines[end + 1:]
+    out = front
+    for k in range(1, copies + 1):
+        out += ["", f"## {INTRODUCTION_TITLE}, part {k}"]
+        for line in body:
+            if line.startswith("## "):
+                line = f"{line}, part {k}"
+            elif line.strip() and not line.startswith("#"):
+                sentences = split_sentences(line.strip())
+                turn = k % len(sentences)
+                sentences = sentences[turn:] + sentences[:turn]
+                line = " ".join([f"Part {k}: {sentences[0]}"] + sentences[1:])
+            out.append(line)
+    path = folder / "content" / "journey-through-healing" / "guide.md"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join(out) + "\n")
+    return path
+
+
+def peak_mb() -> tuple[float, float]:
+    """(this process, largest waited-for descendant) peak RSS in MB (Linux: KB units)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return own / 1024, kids / 1024
+
+
+def task_build(content: str, out: str, cache: str, jobs: int) -> dict:
+    from audio_guide.build import BuildOptions, build
+
+    start = time.perf_counter()
+    result = build(BuildOptions(content_dir=Path(content), out_dir=Path(out), cache_dir=Path(cache), jobs=jobs,
+                                engine="pyttsx3"))
+    seconds = time.perf_counter() - start
+    episodes = result.editions[0].episodes
+    words = sum(len(text.split()) for e in episodes for text, _, _ in e.sentences)
+    minutes = sum(e.duration_ms for e in episodes) / 60000
+    own, kids = peak_mb()
+    return dict(seconds=seconds, words=words, minutes=minutes, sections=len(episodes),
+                synthesized=result.stats.synthesized, engine_calls=result.stats.engine_calls,
+                full_ms=result.editions[0].full.duration_ms, parent_mb=own, worker_mb=kids)
+
+
+def task_floor(guide_path: str, mp3: str | None) -> dict:
+    """espeak-ng for every utterance plus the pipeline's silences, one PCM array, one encode."""
+    from audio_guide.content import read_guide
+    from audio_guide.engines import get_engine
+    from audio_guide.script import section_script
+    from audio_guide.synth import LEAD_IN_MS
+    from audio_guide import audio, tools
+
+    guide = read_guide(guide_path)
+    engine = get_engine("espeak-ng")
+    voice = guide.voice.name or engine.default_voice(guide.language)
+    start = time.perf_counter()
+    pieces, rate = [], engine.sample_rate
+    for n in range(1, len(guide.sections) + 1):
+        pieces.append(bytes(LEAD_IN_MS * rate // 1000 * 2))
+        for utterance in section_script(guide, n, guide.voice.pauses):
+            pieces += [engine.synthesize(utterance.text, voice, guide.voice.rate).samples,
+                       bytes(utterance.pause_after * rate // 1000 * 2)]
+    pcm = b"".join(pieces)
+    del pieces
+    if mp3:
+        subprocess.run([tools.ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+                        "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-",
+                        "-codec:a", "libmp3lame", "-b:a", audio.MP3_BITRATE, "-ar", str(audio.MP3_SAMPLE_RATE),
+                        "-ac", "1", "-id3v2_version", "0", "-write_xing", "1", "-bitexact",
+                        "-map_metadata", "-1", "-f", "mp3", mp3], input=pcm, check=True)
+    seconds = time.perf_counter() - start
+    own, kids = peak_mb()
+    return dict(seconds=seconds, audio_s=len(pcm) / 2 / rate, parent_mb=own, worker_mb=kids)
+
+
+def child(task: str, **kwargs) -> dict:
+    """Run a task in a fresh interpreter, so its rusage is its own."""
+    done = subprocess.run([sys.executable, __file__, "--child", task, json.dumps(kwargs)],
+                          stdout=subprocess.PIPE, check=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def cold(tmp: Path, content: Path, jobs: int) -> tuple[dict, dict]:
+    dirs = dict(out=str(tmp / f"out-j{jobs}"), cache=str(tmp / f"cache-j{jobs}"))
+    return child("build", content=str(content), jobs=jobs, **dirs), dirs
+
+
+def row(measure, value, target="", ratio="", result="") -> str:
+    return f"| {measure} | {value} | {target} | {ratio} | {result} |"
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def mem_rows(label: str, run: dict) -> list[str]:
+    peak = max(run["parent_mb"], run["worker_mb"])
+    return [row(f"peak RSS, {label} (build process / largest worker)",
+                f"{peak:.0f} MB ({run['parent_mb']:.0f} / {run['worker_mb']:.0f})", "< 300 MB", "",
+                verdict(peak < 300))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--hours", type=float, default=1.0, help="hours of speech in the generated guide")
+    parser.add_argument("--mode", choices=("full", "memory"), help="default: full up to 2 hours, else memory")
+    args = parser.parse_args()
+    mode = args.mode or ("memory" if args.hours > 2 else "full")
+    with tempfile.TemporaryDirectory(prefix="audio-guide-bench-") as name:
+        tmp = Path(name)
+        per_copy = child("floor", guide_path=str(SOURCE), mp3=None)["audio_s"]
+        copies = max(1, round(args.hours * 3600 / per_copy))
+        guide = make_guide(copies, tmp)
+        content = guide.parent.parent
+        print(f"{copies} copies of {SOURCE.name} ({per_copy / 60:.1f} min of speech each), mode {mode}",
+              file=sys.stderr)
+        rows = [row("measure", "seconds (or MB)", "baseline/target", "ratio", "result"), row(*["---"] * 5)]
+        if mode == "memory":
+            run, _ = cold(tmp, content, 2)
+            rows += [row("cold build, jobs=2", f"{run['seconds']:.1f}")] + mem_rows("jobs=2", run)
+        else:
+            floor = child("floor", guide_path=str(guide), mp3=str(tmp / "floor.mp3"))
+            one, _ = cold(tmp, content, 1)
+            run, dirs = cold(tmp, content, 2)
+            same = child("build", content=str(content), jobs=2, **dirs)
+            guide.write_text(guide.read_text().replace(*EDIT, 1))
+            edit = child("build", content=str(content), jobs=2, **dirs)
+            f = floor["seconds"]
+            rows += [
+                row("raw floor: espeak-ng + one MP3 encode", f"{f:.1f}"),
+                row("cold build, jobs=1", f"{one['seconds']:.1f}", "<= 1.5 x floor",
+                    f"{one['seconds'] / f:.2f}", verdict(one["seconds"] / f <= 1.5)),
+                row("cold build, jobs=2", f"{run['seconds']:.1f}", "<= 0.9 x floor",
+                    f"{run['seconds'] / f:.2f}", verdict(run["seconds"] / f <= 0.9)),
+                row("unchanged rebuild, jobs=2", f"{same['seconds']:.2f}", "< 1 s", "",
+                    verdict(same["seconds"] < 1)),
+                row(f"one-sentence edit rebuild ({edit['synthesized']} section, "
+                    f"{edit['engine_calls']} engine calls)", f"{edit['seconds']:.2f}", "1 section", "",
+                    verdict(edit["synthesized"] == 1)),
+                row("peak RSS, raw floor (one process)", f"{floor['parent_mb']:.0f} MB"),
+            ] + mem_rows("jobs=1", one)
+            rows += mem_rows("jobs=2", run)
+        print("\n".join(rows))
+        print(f"\n{run['sections']} sections, {run['words']} words, audio {run['minutes']:.1f} min in episodes "
+              f"(complete file {run['full_ms'] / 60000:.1f} min): {run['words'] / run['minutes']:.1f} words per minute")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        task = {"build": task_build, "floor": task_floor}[sys.argv[2]]
+        print(json.dumps(task(**json.loads(sys.argv[3]))))
+    else:
+        main()
