@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from . import audio
-from .engines import get_engine
+from .engines.isolated import speak_all
 from .errors import AudioGuideError, EngineError
 from .script import Utterance
 
@@ -121,16 +121,15 @@ def _speech_span(pcm: np.ndarray) -> tuple[int, int]:
     return (int(loud[0]), int(loud[-1]) + 1) if len(loud) else (0, 0)
 
 
-def render(job: Job, cache_root: str) -> int:
+def render(job: Job, cache_root: str, speech_timeout: float) -> int:
     """Speak, master, encode and cache one section; returns engine calls made.
 
-    Runs in a worker process.
+    Runs in a worker process; the engine itself runs in a fresh process of
+    its own (engines/isolated.py).
     """
-    engine = get_engine(job.engine)
-    pieces, timings, rate, offset, calls = [], [], None, 0, 0
-    for utterance in job.utterances:
-        speech = engine.synthesize(utterance.text, job.voice, job.rate)
-        calls += 1
+    speeches = speak_all(job.engine, job.voice, job.rate, [u.text for u in job.utterances], speech_timeout)
+    pieces, timings, rate, offset = [], [], None, 0
+    for utterance, speech in zip(job.utterances, speeches):
         pcm = np.frombuffer(speech.samples, dtype="<i2")
         rate = rate or speech.sample_rate
         if speech.sample_rate != rate:
@@ -159,14 +158,14 @@ def render(job: Job, cache_root: str) -> int:
         "true_peak_dbtp": round(loudness.true_peak_dbtp, 2),
         "engine_version": job.engine_version,
     })
-    return calls
+    return len(speeches)
 
 
-def _render_in_worker(job: Job, cache_root: str):
+def _render_in_worker(job: Job, cache_root: str, speech_timeout: float):
     """Worker entry: errors travel back as text, since not every exception
-    (ctypes ones, say) can be pickled."""
+    can be pickled."""
     try:
-        return "ok", render(job, cache_root)
+        return "ok", render(job, cache_root, speech_timeout)
     except AudioGuideError as exc:
         return "error", str(exc)
     except Exception as exc:  # an engine's own failure: report it, the parent retries
@@ -190,10 +189,10 @@ def render_all(
 ) -> tuple[dict[str, Rendered], SynthStats]:
     """Render every job not already cached, ``workers`` at a time.
 
-    A job that fails, hangs past its timeout (``timeout`` seconds, or one
-    scaled to its length) or crashes its worker is retried once in a fresh
-    worker; a second failure stops the build with an error naming the
-    section. Finished sections stay cached either way.
+    A section whose speech fails, or takes longer than ``timeout`` seconds
+    (default: scaled to its length), is retried once; a second failure stops
+    the build with an error naming the section. A worker that itself stops
+    answering is replaced. Finished sections stay cached either way.
     """
     stats = SynthStats()
     results: dict[str, Rendered] = {}
@@ -210,18 +209,20 @@ def render_all(
     context = multiprocessing.get_context("spawn")  # the same on every platform
     while queue:
         pool = context.Pool(max(1, min(workers, len(queue))))
-        submitted = [(job, pool.apply_async(_render_in_worker, (job, str(cache.root)))) for job in queue]
+        submitted = [(job, pool.apply_async(_render_in_worker, (job, str(cache.root), timeout or job.timeout())))
+                     for job in queue]
         queue, hung = [], False
         try:
             for job, result in submitted:
                 if hung and not result.ready():
                     queue.append(job)  # never got a fair run: not an attempt
                     continue
-                limit = timeout or job.timeout()
+                # Speech has its own time limit; this one is for the worker itself.
+                limit = 2 * (timeout or job.timeout()) + 60
                 try:
                     status, value = result.get(timeout=limit)
                 except multiprocessing.TimeoutError:
-                    status, value = "error", f"no answer from the speech engine within {limit:.0f} s"
+                    status, value = "error", f"the worker process stopped answering for {limit:.0f} s"
                     hung = True  # a hung worker cannot be interrupted: start afresh
                     pool.terminate()
                 attempts[job.key] += 1

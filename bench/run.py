@@ -102,14 +102,12 @@ def task_floor(guide_path: str, mp3: str | None) -> dict:
     engine = get_engine("espeak-ng")
     voice = guide.voice.name or engine.default_voice(guide.language)
     start = time.perf_counter()
-    pieces, rate = [], engine.sample_rate
+    pcm, rate = bytearray(), engine.sample_rate  # one growing array: no second copy at the end
     for n in range(1, len(guide.sections) + 1):
-        pieces.append(bytes(LEAD_IN_MS * rate // 1000 * 2))
+        pcm += bytes(LEAD_IN_MS * rate // 1000 * 2)
         for utterance in section_script(guide, n, guide.voice.pauses):
-            pieces += [engine.synthesize(utterance.text, voice, guide.voice.rate).samples,
-                       bytes(utterance.pause_after * rate // 1000 * 2)]
-    pcm = b"".join(pieces)
-    del pieces
+            pcm += engine.synthesize(utterance.text, voice, guide.voice.rate).samples
+            pcm += bytes(utterance.pause_after * rate // 1000 * 2)
     if mp3:
         subprocess.run([tools.ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                         "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-",

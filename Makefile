@@ -1,0 +1,22 @@
+# Two commands do all the set-up on a fresh machine with Python 3.10+:
+#   make edition   build the audio edition of content/ into output/
+#   make test      run the tests (installs the tools that judge the output)
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: edition test bench
+
+$(BIN)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+edition: $(BIN)/.installed
+	$(BIN)/audio-guide build
+
+test: $(BIN)/.installed
+	bash tests/install-tools.sh
+	$(BIN)/python -m pytest -q
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/run.py

@@ -1,0 +1,97 @@
+"""Builds as a whole: reproducible bytes, an honest cache, engine faults."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+from audio_guide import BuildOptions, build
+from audio_guide.errors import EngineError
+
+from .conftest import CONTENT, run_cli
+
+
+def tree(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def copy_content(tmp_path):
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    return target
+
+
+def test_two_clean_builds_give_identical_bytes(edition, tmp_path):
+    result, options = edition
+    again = BuildOptions(content_dir=options.content_dir, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache",
+                         jobs=1, m4b=True)
+    build(again)
+    first, second = tree(options.out_dir), tree(again.out_dir)
+    assert first.keys() == second.keys() and len(first) == 8
+    assert all(first[name] == second[name] for name in first)
+
+
+def test_unchanged_rebuild_speaks_nothing_and_one_edit_redoes_one_section(tmp_path):
+    content = copy_content(tmp_path)
+    options = BuildOptions(content_dir=content, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", jobs=2)
+    cold = build(options)
+    assert cold.stats.synthesized == 6 and cold.stats.cached == 0
+
+    started = time.monotonic()
+    warm = build(options)
+    assert warm.stats.engine_calls == 0 and warm.stats.synthesized == 0 and warm.stats.cached == 6
+    assert time.monotonic() - started < 5  # generous: the benchmark holds the real target
+
+    guide = content / "journey-through-healing" / "guide.md"
+    text = guide.read_text()
+    guide.write_text(text.replace("Focus on what you need to heal.", "Focus on what you need to heal well."))
+    edited = build(options)
+    steps = len(edited.editions[0].episodes[3].sentences)  # utterances of the edited section
+    assert edited.stats.synthesized == 1 and edited.stats.cached == 5
+    assert edited.stats.engine_calls == steps
+    assert any(text.endswith("heal well.") for text, _, _ in edited.editions[0].episodes[3].sentences)
+
+
+def test_changing_the_rate_or_voice_changes_the_cache_key(tmp_path):
+    content = copy_content(tmp_path)
+    base = dict(content_dir=content, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", jobs=2)
+    build(BuildOptions(**base))
+    slower = build(BuildOptions(**base, rate=130))
+    assert slower.stats.synthesized == 6
+    assert slower.editions[0].episodes[0].duration_ms > 0
+
+
+def test_silent_engine_is_retried_then_reported(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "previous.txt").write_text("previous edition")
+    done = run_cli("build", str(CONTENT), "--out", str(out), "--cache-dir", str(tmp_path / "c"),
+                   "--engine", "tests.fake_engines:SilentEngine", "--jobs", "1")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: ") and "section 1 of 6, 'Introduction': the speech engine failed twice" in last
+    assert "returned no speech" in last
+    assert [p.name for p in out.iterdir()] == ["previous.txt"]
+
+
+def test_hanging_engine_times_out(tmp_path):
+    options = BuildOptions(content_dir=CONTENT, out_dir=tmp_path / "out", cache_dir=tmp_path / "c", jobs=2,
+                           engine="tests.fake_engines:HangingEngine", timeout=2)
+    started = time.monotonic()
+    with pytest.raises(EngineError, match=r"section \d of 6.*failed twice \(no answer from the speech engine "
+                                          r"within 2 s\)"):
+        build(options)
+    assert time.monotonic() - started < 30
+    assert not (tmp_path / "out" / "journey-through-healing").exists()
+
+
+def test_crashed_engine_is_retried_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLAKY_MARKER", str(tmp_path / "crashed"))
+    options = BuildOptions(content_dir=CONTENT, out_dir=tmp_path / "out", cache_dir=tmp_path / "c", jobs=2,
+                           engine="tests.fake_engines:FlakyEngine")
+    result = build(options)
+    assert (tmp_path / "crashed").exists()
+    assert result.stats.retries == 1 and result.stats.synthesized == 6
