@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import BuildOptions, build
+from .pipeline import BuildOptions, build
 from .engines import DEFAULT_ENGINE, engine_names, get_engine
 from .errors import AudioGuideError
 
@@ -111,8 +111,7 @@ def build_command(content_dir, out_dir, base_url, jobs, engine, voice, rate, cac
                    f"voice {edition.voice} at {edition.rate} wpm -> {edition.folder}")
         if verbose:
             for e in edition.episodes:
-                click.echo(f"  {e.file}  {_minutes(e.duration_ms)}  {len(e.chapters)} chapters  "
-                           f"{e.integrated_lufs:.1f} LUFS  {e.true_peak_dbtp:.1f} dBTP")
+                click.echo(f"  {e.file}  {_minutes(e.duration_ms)}  {len(e.chapters)} chapters")
             click.echo(f"  {edition.full.file}  {_minutes(edition.full.duration_ms)}")
             if edition.audiobook:
                 click.echo(f"  {edition.audiobook}")

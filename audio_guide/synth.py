@@ -67,8 +67,6 @@ class Rendered:
     mp3: Path
     duration_ms: int
     timings: tuple[tuple[int, int], ...]  # (first word, end of audio) per utterance, ms
-    integrated_lufs: float
-    true_peak_dbtp: float
     aac: Path | None  # ADTS AAC of the same audio, when one was asked for
 
 
@@ -94,7 +92,6 @@ class Cache:
         if aac and "aac" not in meta["sizes"]:
             return None
         return Rendered(key, self._path(key, "mp3"), meta["duration_ms"], tuple(map(tuple, meta["timings"])),
-                        meta["integrated_lufs"], meta["true_peak_dbtp"],
                         self._path(key, "aac") if "aac" in meta["sizes"] else None)
 
     def put(self, key: str, files: dict[str, bytes], meta: dict) -> None:
@@ -146,16 +143,13 @@ def render(job: Job, cache_root: str, speech_timeout: float) -> int:
         pause = np.zeros(utterance.pause_after * rate // 1000, np.int16)
         pieces += [pcm, pause]
         offset += len(pcm) + len(pause)
-    pcm = np.concatenate(pieces)
-    data, loudness, mastered = audio.master_mp3(pcm, rate)
-    files = {"mp3": data}
+    mastered = audio.master(np.concatenate(pieces), rate)
+    files = {"mp3": audio.encode_mp3(mastered, rate)}
     if job.aac:
         files["aac"] = audio.encode_aac(mastered, rate)
     Cache(cache_root).put(job.key, files, {
-        "duration_ms": len(pcm) * 1000 // rate,
+        "duration_ms": len(mastered) * 1000 // rate,
         "timings": timings,
-        "integrated_lufs": round(loudness.integrated_lufs, 2),
-        "true_peak_dbtp": round(loudness.true_peak_dbtp, 2),
         "engine_version": job.engine_version,
     })
     return len(speeches)
@@ -190,9 +184,10 @@ def render_all(
     """Render every job not already cached, ``workers`` at a time.
 
     A section whose speech fails, or takes longer than ``timeout`` seconds
-    (default: scaled to its length), is retried once; a second failure stops
-    the build with an error naming the section. A worker that itself stops
-    answering is replaced. Finished sections stay cached either way.
+    (default: scaled to its length), is retried once; after a second failure
+    the other sections still finish (and stay cached), then the build stops
+    with an error naming the section. A worker that itself stops answering
+    is replaced.
     """
     stats = SynthStats()
     results: dict[str, Rendered] = {}
@@ -206,39 +201,42 @@ def render_all(
         elif job.key not in {j.key for j in queue}:
             queue.append(job)
     attempts = {job.key: 0 for job in queue}
+    failures: list[str] = []
     context = multiprocessing.get_context("spawn")  # the same on every platform
     while queue:
         pool = context.Pool(max(1, min(workers, len(queue))))
         submitted = [(job, pool.apply_async(_render_in_worker, (job, str(cache.root), timeout or job.timeout())))
                      for job in queue]
         queue, hung = [], False
-        try:
-            for job, result in submitted:
-                if hung and not result.ready():
-                    queue.append(job)  # never got a fair run: not an attempt
-                    continue
-                # Speech has its own time limit; this one is for the worker itself.
-                limit = 2 * (timeout or job.timeout()) + 60
-                try:
-                    status, value = result.get(timeout=limit)
-                except multiprocessing.TimeoutError:
-                    status, value = "error", f"the worker process stopped answering for {limit:.0f} s"
-                    hung = True  # a hung worker cannot be interrupted: start afresh
-                    pool.terminate()
-                attempts[job.key] += 1
-                if status == "ok":
-                    stats.engine_calls += value
-                    stats.synthesized += 1
-                    results[job.key] = cache.get(job.key, job.aac)
-                    progress(job, "synthesized")
-                elif attempts[job.key] >= 2:
-                    raise EngineError(f"{job.label}: the speech engine failed twice ({value}); "
-                                      "try again, or choose another engine with --engine")
-                else:
-                    stats.retries += 1
-                    progress(job, f"retrying ({value})")
-                    queue.append(job)
-        finally:
-            pool.terminate()
-            pool.join()
+        for job, result in submitted:
+            if hung and not result.ready():
+                queue.append(job)  # never got a fair run: not an attempt
+                continue
+            # Speech has its own time limit; this one is for the worker itself.
+            limit = 2 * (timeout or job.timeout()) + 60
+            try:
+                status, value = result.get(timeout=limit)
+            except multiprocessing.TimeoutError:
+                status, value = "error", f"the worker process stopped answering for {limit:.0f} s"
+                hung = True  # a hung worker cannot be interrupted: start afresh
+                pool.terminate()
+            attempts[job.key] += 1
+            if status == "ok":
+                stats.engine_calls += value
+                stats.synthesized += 1
+                results[job.key] = cache.get(job.key, job.aac)
+                progress(job, "synthesized")
+            elif attempts[job.key] >= 2:
+                failures.append(f"{job.label}: the speech engine failed twice ({value})")
+                progress(job, "failed")
+            else:
+                stats.retries += 1
+                progress(job, f"retrying ({value})")
+                queue.append(job)
+        if not hung:
+            pool.close()
+        pool.join()
+    if failures:
+        more = f" (and {len(failures) - 1} more sections)" if len(failures) > 1 else ""
+        raise EngineError(f"{failures[0]}{more}; try again, or choose another engine with --engine")
     return results, stats

@@ -68,18 +68,27 @@ def make_guide(copies: int, folder: Path) -> Path:
 
 
 def peak_mb() -> tuple[float, float]:
-    """(this process, largest waited-for descendant) peak RSS in MB (Linux: KB units)."""
+    """(this process, largest waited-for descendant) peak RSS in MB (Linux: KB units).
+
+    A child started by fork/vfork + exec (ffmpeg, spawn workers) inherits its
+    parent's high-water mark at exec, so it never reads above its parent.
+    """
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return own / 1024, kids / 1024
 
 
 def task_build(content: str, out: str, cache: str, jobs: int) -> dict:
-    from audio_guide.build import BuildOptions, build
+    from audio_guide import BuildOptions, build
 
     start = time.perf_counter()
-    result = build(BuildOptions(content_dir=Path(content), out_dir=Path(out), cache_dir=Path(cache), jobs=jobs,
-                                engine="pyttsx3"))
+    try:
+        result = build(BuildOptions(content_dir=Path(content), out_dir=Path(out), cache_dir=Path(cache),
+                                    jobs=jobs, engine="pyttsx3"))
+    except Exception as exc:  # still report the time and memory it took to fail
+        own, kids = peak_mb()
+        return dict(seconds=time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}",
+                    parent_mb=own, worker_mb=kids)
     seconds = time.perf_counter() - start
     episodes = result.editions[0].episodes
     words = sum(len(text.split()) for e in episodes for text, _, _ in e.sentences)
@@ -119,16 +128,19 @@ def task_floor(guide_path: str, mp3: str | None) -> dict:
     return dict(seconds=seconds, audio_s=len(pcm) / 2 / rate, parent_mb=own, worker_mb=kids)
 
 
-def child(task: str, **kwargs) -> dict:
+def child(task: str, may_fail: bool = False, **kwargs) -> dict:
     """Run a task in a fresh interpreter, so its rusage is its own."""
     done = subprocess.run([sys.executable, __file__, "--child", task, json.dumps(kwargs)],
                           stdout=subprocess.PIPE, check=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    if "error" in found and not may_fail:
+        sys.exit(f"{task} failed after {found['seconds']:.1f} s: {found['error']}")
+    return found
 
 
-def cold(tmp: Path, content: Path, jobs: int) -> tuple[dict, dict]:
+def cold(tmp: Path, content: Path, jobs: int, may_fail: bool = False) -> tuple[dict, dict]:
     dirs = dict(out=str(tmp / f"out-j{jobs}"), cache=str(tmp / f"cache-j{jobs}"))
-    return child("build", content=str(content), jobs=jobs, **dirs), dirs
+    return child("build", may_fail, content=str(content), jobs=jobs, **dirs), dirs
 
 
 def row(measure, value, target="", ratio="", result="") -> str:
@@ -162,14 +174,18 @@ def main() -> None:
               file=sys.stderr)
         rows = [row("measure", "seconds (or MB)", "baseline/target", "ratio", "result"), row(*["---"] * 5)]
         if mode == "memory":
-            run, _ = cold(tmp, content, 2)
-            rows += [row("cold build, jobs=2", f"{run['seconds']:.1f}")] + mem_rows("jobs=2", run)
+            run, _ = cold(tmp, content, 2, may_fail=True)
+            failed = f"FAIL: {run['error']}" if "error" in run else ""
+            rows += [row("cold build, jobs=2", f"{run['seconds']:.1f}", "", "", failed)]
+            rows += mem_rows("jobs=2" + (" (until the failure)" if failed else ""), run)
         else:
             floor = child("floor", guide_path=str(guide), mp3=str(tmp / "floor.mp3"))
             one, _ = cold(tmp, content, 1)
             run, dirs = cold(tmp, content, 2)
             same = child("build", content=str(content), jobs=2, **dirs)
-            guide.write_text(guide.read_text().replace(*EDIT, 1))
+            text = guide.read_text()
+            assert EDIT[0] in text, "the sentence to edit is gone from the guide"
+            guide.write_text(text.replace(*EDIT, 1))
             edit = child("build", content=str(content), jobs=2, **dirs)
             f = floor["seconds"]
             rows += [
@@ -187,8 +203,10 @@ def main() -> None:
             ] + mem_rows("jobs=1", one)
             rows += mem_rows("jobs=2", run)
         print("\n".join(rows))
-        print(f"\n{run['sections']} sections, {run['words']} words, audio {run['minutes']:.1f} min in episodes "
-              f"(complete file {run['full_ms'] / 60000:.1f} min): {run['words'] / run['minutes']:.1f} words per minute")
+        if "error" not in run:
+            print(f"\n{run['sections']} sections, {run['words']} words, audio {run['minutes']:.1f} min in "
+                  f"episodes (complete file {run['full_ms'] / 60000:.1f} min): "
+                  f"{run['words'] / run['minutes']:.1f} words per minute")
 
 
 if __name__ == "__main__":

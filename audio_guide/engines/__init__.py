@@ -58,19 +58,22 @@ def engine_names() -> list[str]:
     return list(_BUILT_IN)
 
 
+def load_engine_class(name: str) -> type:
+    spec = _BUILT_IN.get(name, name)
+    module_name, _, class_name = spec.partition(":")
+    if not class_name:
+        raise EngineError(
+            f"unknown speech engine '{name}': use one of {', '.join(_BUILT_IN)} "
+            "(or package.module:ClassName for an engine of your own)"
+        )
+    try:
+        return getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise EngineError(f"cannot load speech engine '{name}': {exc}") from None
+
+
 def get_engine(name: str) -> Engine:
     """The process's one instance of engine ``name``."""
     if name not in _instances:
-        spec = _BUILT_IN.get(name, name)
-        module_name, _, class_name = spec.partition(":")
-        if not class_name:
-            raise EngineError(
-                f"unknown speech engine '{name}': use one of {', '.join(_BUILT_IN)} "
-                "(or package.module:ClassName for an engine of your own)"
-            )
-        try:
-            cls = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError) as exc:
-            raise EngineError(f"cannot load speech engine '{name}': {exc}") from None
-        _instances[name] = cls()
+        _instances[name] = load_engine_class(name)()
     return _instances[name]

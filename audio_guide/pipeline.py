@@ -48,8 +48,6 @@ class Episode:
     duration_ms: int
     chapters: tuple[ChapterMark, ...]
     sentences: tuple[tuple[str, int, int], ...]  # (text, first word ms, end ms)
-    integrated_lufs: float
-    true_peak_dbtp: float
 
 
 @dataclass(frozen=True)
@@ -159,8 +157,7 @@ def _publish(guide: Guide, voice: str, rate: int, entries: list[Rendered], jobs:
                               **common))
         (staging / name).write_bytes(tag + entry.mp3.read_bytes())
         sentences = tuple((u.text, s, e) for u, (s, e) in zip(job.utterances, entry.timings))
-        episodes.append(Episode(n, section.title, name, entry.duration_ms, chapters, sentences,
-                                entry.integrated_lufs, entry.true_peak_dbtp))
+        episodes.append(Episode(n, section.title, name, entry.duration_ms, chapters, sentences))
 
     def section_marks(starts, length):
         return tuple(ChapterMark(s.title, a, b) for s, a, b in zip(guide.sections, starts, starts[1:] + [length]))
@@ -172,8 +169,7 @@ def _publish(guide: Guide, voice: str, rate: int, entries: list[Rendered], jobs:
     tag = render_id3(Tags(title=full_title, track=1, tracks=1, lyrics="\n\n".join(words), chapters=marks,
                           **common))
     (staging / full_name).write_bytes(tag + joined)
-    full = Episode(0, guide.title, full_name, length, marks, (), min(e.integrated_lufs for e in episodes),
-                   max(e.true_peak_dbtp for e in episodes))
+    full = Episode(0, guide.title, full_name, length, marks, ())
     audiobook = None
     if options.m4b:
         joined, starts, length = audio.join_frames([e.aac.read_bytes() for e in entries], "aac")
