@@ -91,7 +91,7 @@ def build_command(content_dir, out_dir, base_url, jobs, engine, voice, rate, cac
     \b
     Examples:
       audio-guide build
-      audio-guide build --voice en-gb --rate 140
+      audio-guide build --voice en-US --rate 140
       audio-guide build my-guides --out public --jobs 2
     """
     options = BuildOptions(content_dir=content_dir, out_dir=out_dir, cache_dir=cache_dir, base_url=base_url,
@@ -133,9 +133,10 @@ def voices(engine, language):
         found = [v for v in found if v.language.lower().startswith(language.lower())]
     if not found:
         raise AudioGuideError(f"the {engine} engine has no voices" + (f" for '{language}'" if language else ""))
-    width = max(len(v.name) for v in found)
+    name_width = max(len(v.name) for v in found)
+    language_width = max(len(v.language) for v in found)
     for v in found:
-        click.echo(f"{v.name:<{width}}  {v.language:<8}  {v.description}")
+        click.echo(f"{v.name:<{name_width}}  {v.language:<{language_width}}  {v.description}")
 
 
 def run():

@@ -97,12 +97,13 @@ def build(options: BuildOptions, progress: Progress = lambda done, total, messag
 
 
 def _plan(guide: Guide, engine, options: BuildOptions):
-    voice = options.voice or guide.voice.name or engine.default_voice(guide.language)
-    names = {v.name for v in engine.voices()}
-    if voice not in names:
+    wanted = options.voice or guide.voice.name or engine.default_voice(guide.language)
+    names = {v.name.lower(): v.name for v in engine.voices()}
+    voice = names.get(wanted.lower())
+    if voice is None:
         where = "--voice" if options.voice else f"{guide.path}: 'voice'" if guide.voice.name else \
             f"the default voice for language '{guide.language}'"
-        raise ConfigError(f"{where}: the {engine.name} engine has no voice '{voice}'; "
+        raise ConfigError(f"{where}: the {engine.name} engine has no voice '{wanted}'; "
                           "run 'audio-guide voices' to list the ones it has")
     rate = options.rate or guide.voice.rate
     version = engine.version()

@@ -173,7 +173,16 @@ class EspeakEngine:
         return self._api.voices()
 
     def default_voice(self, language: str) -> str:
-        return language.lower()
+        """The voice whose language is ``language``, else the first for its
+        primary subtag (en-AU falls back to en)."""
+        voices = self.voices()
+        wanted = language.lower()
+        for candidate in (wanted, wanted.split("-")[0]):
+            for voice in voices:
+                if voice.language.lower() == candidate or voice.name.lower() == candidate:
+                    return voice.name
+        raise EngineError(f"{self.name} has no voice for language '{language}': "
+                          "run 'audio-guide voices' and set 'voice' in the guide")
 
     def synthesize(self, text: str, voice: str, rate: int) -> Speech:
         if voice != self._voice:

@@ -24,7 +24,7 @@ import sys
 import time
 
 from ..errors import AudioGuideError, EngineError
-from . import Speech, get_engine, load_engine_class
+from . import Speech, load_engine_class
 
 _FAILED = 3
 
@@ -83,7 +83,9 @@ def _spawned(request: dict, timeout: float) -> tuple[int, bytes]:
 def _speak(request: dict) -> tuple[int, bytes]:
     """(exit code, framed audio) or (failure code, the reason as text)."""
     try:
-        engine = get_engine(request["engine"])
+        # A new instance even in a fork: one inherited from the parent may have
+        # had its library callback taken over by another engine's instance.
+        engine = load_engine_class(request["engine"])()
         frames = []
         for text in request["texts"]:
             speech = engine.synthesize(text, request["voice"], request["rate"])

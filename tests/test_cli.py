@@ -1,0 +1,52 @@
+"""The command line as clinic staff meet it."""
+
+from __future__ import annotations
+
+from .conftest import CONTENT, run_cli
+
+
+def test_help_teaches():
+    done = run_cli("--help")
+    assert done.returncode == 0
+    assert "audio-guide build" in done.stdout and "audio-guide voices" in done.stdout
+    build_help = run_cli("build", "--help").stdout
+    for option in ("--out", "--base-url", "--jobs", "--engine", "--voice", "--rate", "--format", "--quiet",
+                   "--verbose", "Examples:"):
+        assert option in build_help
+
+
+def test_voices_lists_and_filters():
+    done = run_cli("voices", "--language", "es")
+    assert done.returncode == 0
+    lines = done.stdout.splitlines()
+    assert lines and all(" es" in line for line in lines)
+    assert any(line.split()[0] == "es" for line in lines)
+
+
+def test_build_reports_progress_as_plain_lines_and_a_summary(tmp_path):
+    args = ("build", str(CONTENT), "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"))
+    done = run_cli(*args)
+    assert done.returncode == 0, done.stderr
+    progress = done.stderr.splitlines()
+    assert progress[0].startswith("[1/7] synthesized: ") and progress[-1].startswith("[7/7] published: ")
+    assert "Journey Through Healing: 6 episodes" in done.stdout
+    assert "6 sections spoken, 0 from cache" in done.stdout
+    again = run_cli(*args, "--quiet")
+    assert again.returncode == 0 and again.stdout == "" and again.stderr == ""
+
+
+def test_bad_option_values_are_refused(tmp_path):
+    done = run_cli("build", str(CONTENT), "--rate", "20", "--out", str(tmp_path / "o"))
+    assert done.returncode == 2 and "20 is not in the range 80<=x<=400" in done.stderr
+    done = run_cli("build", str(CONTENT), "--voice", "nope", "--out", str(tmp_path / "o"))
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("error: --voice: the pyttsx3 engine has no voice 'nope'; run 'audio-guide "
+                                   "voices' to list the ones it has")
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_content_folder(tmp_path):
+    done = run_cli("build", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"))
+    assert done.returncode == 1
+    assert done.stderr.strip() == (f"error: {tmp_path / 'nowhere'}: no such content folder: pass the folder "
+                                   "that holds your guides")
