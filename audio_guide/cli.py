@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .pipeline import BuildOptions, build
+from .pipeline import LOCAL_BASE_URL, BuildOptions, build
 from .engines import DEFAULT_ENGINE, engine_names, get_engine
 from .errors import AudioGuideError
 
@@ -108,13 +108,17 @@ def build_command(content_dir, out_dir, base_url, jobs, engine, voice, rate, cac
     for edition in result.editions:
         total = sum(e.duration_ms for e in edition.episodes)
         click.echo(f"{edition.guide.title}: {len(edition.episodes)} episodes, {_minutes(total)} in all, "
-                   f"voice {edition.voice} at {edition.rate} wpm -> {edition.folder}")
+                   f"voice {edition.voice} at {edition.rate} wpm -> {result.folder(edition)}")
         if verbose:
             for e in edition.episodes:
-                click.echo(f"  {e.file}  {_minutes(e.duration_ms)}  {len(e.chapters)} chapters")
-            click.echo(f"  {edition.full.file}  {_minutes(edition.full.duration_ms)}")
-            if edition.audiobook:
-                click.echo(f"  {edition.audiobook}")
+                click.echo(f"  {e.files.audio}  {_minutes(e.duration_ms)}  {len(e.chapters)} chapters")
+            click.echo(f"  {edition.full.audio}  {_minutes(edition.full.duration_ms)}")
+            if edition.full.audiobook:
+                click.echo(f"  {edition.full.audiobook}")
+        click.echo(f"  podcast feed: {edition.feed_url}")
+    if base_url is None:
+        click.echo(f"Links point to this computer ({LOCAL_BASE_URL}); give --base-url the public address "
+                   "before publishing.")
     stats = result.stats
     click.echo(f"{stats.synthesized} sections spoken, {stats.cached} from cache, "
                f"{time.monotonic() - started:.1f} s")
@@ -137,6 +141,24 @@ def voices(engine, language):
     language_width = max(len(v.language) for v in found)
     for v in found:
         click.echo(f"{v.name:<{name_width}}  {v.language:<{language_width}}  {v.description}")
+
+
+@main.command()
+@click.argument("out_dir", default="output", type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 serves every network this computer is on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--verbose", "-v", is_flag=True, help="Print a line for every request.")
+def serve(out_dir, host, port, verbose):
+    """Serve a built edition (default: output/) for podcast apps and browsers.
+
+    Supports the byte ranges players seek with, and never serves anything
+    outside OUT_DIR. Build with --base-url http://HOST:PORT so the feed's
+    links point here.
+    """
+    from .serve import serve as serve_folder
+
+    serve_folder(out_dir, host, port, verbose)
 
 
 def run():

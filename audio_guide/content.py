@@ -32,6 +32,8 @@ _KEYS = {
     "copyright": "copyright line",
     "keywords": "a list of words",
     "published": "first publication date, YYYY-MM-DD",
+    "updated": "date of the latest revision, YYYY-MM-DD (new sections are dated with it)",
+    "cover": "cover image (JPEG or PNG), relative to the guide's folder",
     "voice": "speech engine voice name",
     "rate": "speaking rate in words per minute",
     "pauses": "pause lengths in milliseconds",
@@ -42,6 +44,12 @@ _PAUSE_MAX_MS = 10_000
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]*(.*?)[ \t#]*$")
+# An explicit section id, written after the title: ## Rest {#rest}
+_SECTION_ID = re.compile(r"\s*\{#([^}]*)\}$")
+_VALID_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+# C0 and C1 control characters other than tab, and the Unicode line and
+# paragraph separators: invisible, and not allowed in XML feeds.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(.*)$")
 # A sentence ends at . ! or ? (and any closing quotes or brackets) followed by
 # whitespace and something that can open a sentence.
@@ -81,6 +89,11 @@ def read_guide(path: str | Path) -> Guide:
             path, line, f"the file is not UTF-8 (byte 0x{raw[exc.start]:02x}): save it as UTF-8 in your editor"
         ) from None
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, line in enumerate(lines, start=1):
+        control = _CONTROL.search(line)
+        if control:
+            raise ContentError(path, number, f"invisible control character U+{ord(control.group()):04X} in column "
+                               f"{control.start() + 1}: delete it (it often comes from copying out of a PDF)")
     meta, meta_lines, body_start = _split_front_matter(path, lines)
     sections = _parse_body(path, lines, body_start)
     slug = _slugify(path.parent.name) or "guide"
@@ -131,17 +144,15 @@ def _build_guide(path, slug, meta, key_lines, sections) -> Guide:
         keywords = [k.strip() for k in keywords.split(",") if k.strip()]
     if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
         fail("keywords", "'keywords' must be a list of words, for example [grief, recovery]")
-    published = meta.get("published")
-    if isinstance(published, str):
-        try:
-            published = _dt.date.fromisoformat(published)
-        except ValueError:
-            published = None
-            fail("published", "'published' must be a date written YYYY-MM-DD")
-    if published is not None and not isinstance(published, _dt.date):
-        fail("published", "'published' must be a date written YYYY-MM-DD")
-    if isinstance(published, _dt.datetime):
-        published = published.date()
+    published, updated = (_read_date(meta, key, fail) for key in ("published", "updated"))
+    cover = meta.get("cover")
+    if cover is not None:
+        if not isinstance(cover, str) or not cover.strip():
+            fail("cover", "'cover' must be the path of a JPEG or PNG image")
+        if Path(cover).is_absolute() or ".." in Path(cover).parts or "\\" in cover:
+            fail("cover", f"'cover' must be a path inside the guide's folder, not {cover!r}")
+        if not (path.parent / cover).is_file():
+            fail("cover", f"the cover image {cover!r} is not in {path.parent}: put it there or fix the path")
     voice = _read_voice(meta, fail)
     return Guide(
         slug=slug,
@@ -156,9 +167,26 @@ def _build_guide(path, slug, meta, key_lines, sections) -> Guide:
         copyright=_clean(meta.get("copyright")),
         keywords=tuple(keywords),
         published=published,
+        updated=updated,
+        cover=str(path.parent / cover) if cover else None,
+        cover_line=key_lines.get("cover"),
         voice=voice,
         sections=tuple(sections),
     )
+
+
+def _read_date(meta, key, fail) -> _dt.date | None:
+    value = meta.get(key)
+    if isinstance(value, str):
+        try:
+            value = _dt.date.fromisoformat(value)
+        except ValueError:
+            fail(key, f"'{key}' must be a date written YYYY-MM-DD")
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if value is not None and not isinstance(value, _dt.date):
+        fail(key, f"'{key}' must be a date written YYYY-MM-DD")
+    return value
 
 
 def _read_voice(meta, fail) -> Voice:
@@ -194,9 +222,9 @@ def _parse_body(path, lines, start) -> list[Section]:
             pending.append(block)
             block = None
 
-    def open_section(title, line):
+    def open_section(title, line, section_id=None):
         nonlocal current
-        current = {"title": title, "line": line, "chapters": [[None, line, []]]}
+        current = {"title": title, "line": line, "id": section_id, "chapters": [[None, line, []]]}
         sections.append(current)
 
     for number, line in enumerate(lines[start:], start=start + 1):
@@ -206,7 +234,14 @@ def _parse_body(path, lines, start) -> list[Section]:
         heading = _HEADING.match(line) if line.startswith("#") else None
         if heading:
             close_block()
-            level, title = len(heading.group(1)), _clean(_inline(heading.group(2)))
+            level, title = len(heading.group(1)), heading.group(2)
+            explicit = _SECTION_ID.search(title) if level == 2 else None
+            if explicit:
+                title = title[:explicit.start()]
+                if not _VALID_ID.match(explicit.group(1)):
+                    raise ContentError(path, number, f"section id '{explicit.group(1)}' must be lower-case "
+                                       "letters and digits joined by hyphens, for example {#after-care}")
+            title = _clean(_inline(title))
             if level not in (2, 3):
                 raise ContentError(
                     path, number, f"heading level {level} is not used in guides: write '## ' for a section "
@@ -220,7 +255,7 @@ def _parse_body(path, lines, start) -> list[Section]:
                 current["chapters"][-1][2].extend(pending)
             pending = []
             if level == 2:
-                open_section(title, number)
+                open_section(title, number, explicit.group(1) if explicit else None)
             else:
                 if current is None:
                     raise ContentError(path, number, "a '###' chapter must come after a '##' section heading")
@@ -250,11 +285,12 @@ def _finish_sections(path, raw_sections) -> list[Section]:
     seen: dict[str, int] = {}
     for raw in raw_sections:
         title, line = raw["title"], raw["line"]
-        slug = _slugify(title) or f"section-{len(result) + 1}"
+        slug = raw["id"] or _slugify(title) or f"section-{len(result) + 1}"
         if slug in seen:
+            what = f"section id '{slug}'" if raw["id"] else f"section '{title}'"
             raise ContentError(
-                path, line, f"duplicate section '{title}' (same as the one on line {seen[slug]}): "
-                "give each section its own title"
+                path, line, f"duplicate {what} (same as the one on line {seen[slug]}): "
+                "give each section its own " + ("id" if raw["id"] else "title")
             )
         seen[slug] = line
         chapters = []
@@ -269,7 +305,7 @@ def _finish_sections(path, raw_sections) -> list[Section]:
         if not chapters:
             raise ContentError(path, line, f"section '{title}' has no text: write its text below the "
                                "heading, or remove the heading")
-        result.append(Section(title=title, slug=slug, chapters=tuple(chapters), line=line))
+        result.append(Section(title=title, id=slug, chapters=tuple(chapters), line=line))
     return result
 
 

@@ -38,7 +38,7 @@ class Section:
     """A ``##`` heading: one episode."""
 
     title: str
-    slug: str
+    id: str  # {#id} after the title, else made from it: the episode's lasting identity
     chapters: tuple[Chapter, ...]
     line: int
 
@@ -78,5 +78,89 @@ class Guide:
     copyright: str | None
     keywords: tuple[str, ...]
     published: _dt.date | None
+    updated: _dt.date | None
+    cover: str | None  # path of the image the front matter names
+    cover_line: int | None
     voice: Voice
     sections: tuple[Section, ...]
+
+
+# What a build made: the published edition, as the feed, transcripts and pages
+# see it. Paths are relative to the guide's output folder; times are ms.
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    title: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Line:
+    """One spoken utterance and where it is in the audio."""
+
+    text: str
+    role: str  # "announcement", "heading", "paragraph" or "item" (a sentence of either)
+    block: int  # the paragraph or list item it belongs to (-1 for announcements and headings)
+    start: int  # its first word
+    end: int  # the end of its speech
+    words: tuple[tuple[int, int], ...]  # (character offset, ms) of each word
+
+
+@dataclass(frozen=True)
+class EpisodeFiles:
+    audio: str
+    vtt: str
+    srt: str
+    txt: str
+    html: str
+    chapters: str
+
+    @classmethod
+    def for_section(cls, number: int, section_id: str) -> "EpisodeFiles":
+        stem = f"{number:02d}-{section_id}"
+        return cls(audio=f"audio/{stem}.mp3", vtt=f"transcripts/{stem}.vtt", srt=f"transcripts/{stem}.srt",
+                   txt=f"transcripts/{stem}.txt", html=f"transcripts/{stem}.html",
+                   chapters=f"chapters/{stem}.chapters.json")
+
+
+@dataclass(frozen=True)
+class Episode:
+    number: int
+    section: Section
+    guid: str
+    published: _dt.datetime
+    files: EpisodeFiles
+    size: int  # bytes of the MP3
+    duration_ms: int
+    chapters: tuple[ChapterMark, ...]
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class FullEdition:
+    audio: str
+    size: int
+    duration_ms: int
+    chapters: tuple[ChapterMark, ...]
+    audiobook: str | None  # the M4B, when asked for
+
+
+@dataclass(frozen=True)
+class Edition:
+    guide: Guide
+    base_url: str  # where this guide's folder is published, ending in /
+    podcast_guid: str
+    voice: str
+    rate: int
+    cover: str
+    episodes: tuple[Episode, ...]
+    full: FullEdition
+
+    def url(self, relative: str) -> str:
+        return self.base_url + relative
+
+    @property
+    def feed_url(self) -> str:
+        return self.url("feed.xml")

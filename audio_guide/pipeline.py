@@ -7,23 +7,29 @@ staging folder beside the old one and swapped in only when complete.
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
-from . import audio
+from . import audio, feed, identity, transcripts
 from .content import read_guides
+from .cover import load_cover, make_cover
 from .engines import DEFAULT_ENGINE, get_engine
-from .errors import AudioGuideError, ConfigError
-from .model import Guide
+from .errors import AudioGuideError, ConfigError, ContentError
+from .model import ChapterMark, Edition, Episode, EpisodeFiles, FullEdition, Guide, Line
 from .script import chapter_titles, section_script
 from .synth import Cache, Job, Rendered, SynthStats, render_all
-from .tags import ChapterMark, Tags, render_id3
+from .tags import Tags, render_id3
 
 CHAPTER_LEAD_MS = 150  # a chapter starts just before its heading's first word
+# Where `audio-guide serve` publishes by default: links work for trying an
+# edition out on this computer until a public base URL is given.
+LOCAL_BASE_URL = "http://127.0.0.1:8000/"
+COVER = "cover.jpg"
+OPML = "feeds.opml"
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,7 @@ class BuildOptions:
     content_dir: Path = Path("content")
     out_dir: Path = Path("output")
     cache_dir: Path = Path(".audio-guide-cache")
-    base_url: str | None = None
+    base_url: str | None = None  # public address of out_dir; None: this computer
     jobs: int = 0  # 0: one per core
     engine: str = DEFAULT_ENGINE
     voice: str | None = None  # overrides the guide's
@@ -41,30 +47,23 @@ class BuildOptions:
 
 
 @dataclass(frozen=True)
-class Episode:
-    number: int
-    title: str
-    file: str  # relative to the guide's folder
-    duration_ms: int
-    chapters: tuple[ChapterMark, ...]
-    sentences: tuple[tuple[str, int, int], ...]  # (text, first word ms, end ms)
-
-
-@dataclass(frozen=True)
-class Edition:
+class _Plan:
     guide: Guide
-    folder: Path
     voice: str
     rate: int
-    episodes: tuple[Episode, ...]
-    full: Episode
-    audiobook: str | None  # the M4B full edition's file, when asked for
+    jobs: list[Job]
+    identity: identity.Identity
+    cover: bytes
 
 
 @dataclass
 class BuildResult:
     editions: list[Edition] = field(default_factory=list)
     stats: SynthStats = field(default_factory=SynthStats)
+    out_dir: Path = Path("output")
+
+    def folder(self, edition: Edition) -> Path:
+        return self.out_dir / edition.guide.slug
 
 
 Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what happened)
@@ -72,12 +71,12 @@ Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what ha
 
 def build(options: BuildOptions, progress: Progress = lambda done, total, message: None) -> BuildResult:
     """Build the edition of every guide in ``options.content_dir``."""
+    base_url = _base_url(options.base_url)
     check_out_dir(options.out_dir)
     guides = read_guides(options.content_dir)
     engine = get_engine(options.engine)
     plans = [_plan(guide, engine, options) for guide in guides]
-    jobs = [job for _, _, _, guide_jobs in plans for job in guide_jobs]
-    workers = options.jobs or os.cpu_count() or 1
+    jobs = [job for plan in plans for job in plan.jobs]
     total = len(jobs) + len(plans)
     done = [0]
 
@@ -86,17 +85,30 @@ def build(options: BuildOptions, progress: Progress = lambda done, total, messag
             done[0] += 1
         progress(done[0], total, f"{state}: {job.label}")
 
+    workers = options.jobs or os.cpu_count() or 1
     rendered, stats = render_all(jobs, Cache(options.cache_dir), workers, options.timeout, on_job)
-    result = BuildResult(stats=stats)
-    for guide, voice, rate, guide_jobs in plans:
-        result.editions.append(_publish(guide, voice, rate, [rendered[j.key] for j in guide_jobs], guide_jobs,
-                                        options))
+    result = BuildResult(stats=stats, out_dir=options.out_dir)
+    for plan in plans:
+        public = options.base_url is not None
+        edition = _publish(plan, [rendered[job.key] for job in plan.jobs], options, base_url, public)
+        result.editions.append(edition)
         done[0] += 1
-        progress(done[0], total, f"published: {options.out_dir / guide.slug}")
+        progress(done[0], total, f"published: {options.out_dir / plan.guide.slug}")
+    _write_atomic(options.out_dir / OPML, feed.opml(result.editions))
     return result
 
 
-def _plan(guide: Guide, engine, options: BuildOptions):
+def _base_url(given: str | None) -> str:
+    if given is None:
+        return LOCAL_BASE_URL
+    parts = urlsplit(given)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"--base-url {given!r}: give the public address of the output folder, starting "
+                          "with https:// (or http://), for example https://clinic.example/audio")
+    return given.rstrip("/") + "/"
+
+
+def _plan(guide: Guide, engine, options: BuildOptions) -> _Plan:
     wanted = options.voice or guide.voice.name or engine.default_voice(guide.language)
     names = {v.name.lower(): v.name for v in engine.voices()}
     voice = names.get(wanted.lower())
@@ -109,78 +121,105 @@ def _plan(guide: Guide, engine, options: BuildOptions):
     version = engine.version()
     jobs = [
         Job(label=f"{guide.path}:{section.line}: section {n} of {len(guide.sections)}, '{section.title}'",
-            engine=options.engine,
-            engine_version=version, voice=voice, rate=rate,
+            engine=options.engine, engine_version=version, voice=voice, rate=rate,
             utterances=tuple(section_script(guide, n, guide.voice.pauses)), aac=options.m4b)
         for n, section in enumerate(guide.sections, start=1)
     ]
-    return guide, voice, rate, jobs
-
-
-def _date(guide: Guide) -> str | None:
-    if guide.published:
-        return guide.published.isoformat()
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date().isoformat()
-    return None
+    if guide.cover:
+        cover = load_cover(Path(guide.cover), guide.path, guide.cover_line)
+    else:
+        try:
+            cover = make_cover(guide.title, guide.subtitle, guide.publisher or guide.author)
+        except ConfigError as exc:
+            raise ContentError(guide.path, None, str(exc)) from None
+    return _Plan(guide, voice, rate, jobs, identity.load(guide), cover)
 
 
 def _episode_chapters(job: Job, entry: Rendered, titles: list[str]) -> tuple[ChapterMark, ...]:
     starts = [0]
     for i, utterance in enumerate(job.utterances):
         if utterance.chapter == len(starts) and i:
-            previous_end = entry.timings[i - 1][1]
-            starts.append(max(previous_end, entry.timings[i][0] - CHAPTER_LEAD_MS))
+            previous_end = entry.spoken[i - 1].end
+            starts.append(max(previous_end, entry.spoken[i].start - CHAPTER_LEAD_MS))
     ends = starts[1:] + [entry.duration_ms]
     return tuple(ChapterMark(t, s, e) for t, s, e in zip(titles, starts, ends))
 
 
-def _publish(guide: Guide, voice: str, rate: int, entries: list[Rendered], jobs: list[Job],
-             options: BuildOptions) -> Edition:
-    final = options.out_dir / guide.slug
+def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_url: str, public: bool) -> Edition:
+    guide = plan.guide
+    guide_url = f"{base_url}{guide.slug}/"
+    identity.assign(plan.identity, guide, guide_url + "feed.xml" if public else None)
+    podcast_guid = plan.identity.podcast_guid or identity.podcast_guid(guide_url + "feed.xml")
     staging = options.out_dir / f".staging-{guide.slug}"
     _recover(options.out_dir, guide.slug)
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    common = dict(
-        album=guide.title, artist=guide.author or guide.publisher or guide.title, language=guide.language,
-        copyright=guide.copyright or guide.license, date=_date(guide), description=guide.description,
-    )
+    for folder in ("audio", "transcripts", "chapters"):
+        (staging / folder).mkdir(parents=True)
+    (staging / COVER).write_bytes(plan.cover)
+    common = dict(album=guide.title, artist=guide.author or guide.publisher or guide.title, language=guide.language,
+                  copyright=guide.copyright or guide.license, description=guide.description,
+                  date=guide.published.isoformat() if guide.published else None, cover_jpeg=plan.cover)
     total = len(guide.sections)
-    episodes, words = [], []
-    for n, (section, job, entry) in enumerate(zip(guide.sections, jobs, entries), start=1):
+    episodes = []
+    for n, (section, job, entry) in enumerate(zip(guide.sections, plan.jobs, entries), start=1):
+        files = EpisodeFiles.for_section(n, section.id)
+        lines = tuple(Line(u.text, u.role, u.block, s.start, s.end, s.words)
+                      for u, s in zip(job.utterances, entry.spoken))
         chapters = _episode_chapters(job, entry, chapter_titles(section))
-        lines = "\n".join(u.text for u in job.utterances)
-        words.append(lines)
-        name = f"{n:02d}-{section.slug}.mp3"
-        tag = render_id3(Tags(title=section.title, track=n, tracks=total, lyrics=lines, chapters=chapters,
+        words = "\n".join(line.text for line in lines)
+        tag = render_id3(Tags(title=section.title, track=n, tracks=total, lyrics=words, chapters=chapters,
                               **common))
-        (staging / name).write_bytes(tag + entry.mp3.read_bytes())
-        sentences = tuple((u.text, s, e) for u, (s, e) in zip(job.utterances, entry.timings))
-        episodes.append(Episode(n, section.title, name, entry.duration_ms, chapters, sentences))
+        (staging / files.audio).write_bytes(tag + entry.mp3.read_bytes())
+        guid, published = plan.identity.episode(section.id)
+        episode = Episode(n, section, guid, published, files, (staging / files.audio).stat().st_size,
+                          entry.duration_ms, chapters, lines)
+        _write_episode_texts(staging, guide, episode)
+        episodes.append(episode)
 
     def section_marks(starts, length):
         return tuple(ChapterMark(s.title, a, b) for s, a, b in zip(guide.sections, starts, starts[1:] + [length]))
 
+    full_title = f"{guide.title}: complete guide"
+    full_audio = f"audio/{guide.slug}-complete.mp3"
     joined, starts, length = audio.join_frames([e.mp3.read_bytes() for e in entries], "mp3")
     marks = section_marks(starts, length)
-    full_title = f"{guide.title}: complete guide"
-    full_name = f"{guide.slug}-complete.mp3"
-    tag = render_id3(Tags(title=full_title, track=1, tracks=1, lyrics="\n\n".join(words), chapters=marks,
-                          **common))
-    (staging / full_name).write_bytes(tag + joined)
-    full = Episode(0, guide.title, full_name, length, marks, ())
+    all_words = "\n\n".join("\n".join(line.text for line in e.lines) for e in episodes)
+    tag = render_id3(Tags(title=full_title, track=1, tracks=1, lyrics=all_words, chapters=marks, **common))
+    (staging / full_audio).write_bytes(tag + joined)
     audiobook = None
     if options.m4b:
         joined, starts, length = audio.join_frames([e.aac.read_bytes() for e in entries], "aac")
-        audiobook = f"{guide.slug}-complete.m4b"
+        audiobook = f"audio/{guide.slug}-complete.m4b"
         metadata = {"title": full_title, "album": guide.title, "artist": common["artist"], "genre": "Audiobook",
                     "date": common["date"], "comment": guide.description, "copyright": common["copyright"]}
         chapters = [(m.title, m.start, m.end) for m in section_marks(starts, length)]
         (staging / audiobook).write_bytes(audio.mux_m4b(joined, chapters, metadata))
-    _swap(staging, final)
-    return Edition(guide, final, voice, rate, tuple(episodes), full, audiobook)
+    full = FullEdition(full_audio, (staging / full_audio).stat().st_size, length, marks, audiobook)
+    edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER, tuple(episodes), full)
+    # The feed last: it must never point at files that are not there yet.
+    (staging / "feed.xml").write_bytes(feed.rss(edition))
+    _swap(staging, options.out_dir / guide.slug)
+    plan.identity.save()
+    return edition
+
+
+def _write_episode_texts(folder: Path, guide: Guide, episode: Episode) -> None:
+    files, lines = episode.files, episode.lines
+    audio_href = "../" + files.audio
+    (folder / files.vtt).write_text(transcripts.to_vtt(lines, guide.language), encoding="utf-8")
+    (folder / files.srt).write_text(transcripts.to_srt(lines), encoding="utf-8")
+    (folder / files.txt).write_text(transcripts.to_text(lines), encoding="utf-8")
+    (folder / files.html).write_text(transcripts.to_html(
+        lines, guide_title=guide.title, section_title=episode.section.title, number=episode.number,
+        total=len(guide.sections), language=guide.language, audio_href=audio_href,
+        duration_ms=episode.duration_ms), encoding="utf-8")
+    (folder / files.chapters).write_text(feed.chapters_json(episode.chapters), encoding="utf-8")
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def _recover(out_dir: Path, slug: str) -> None:

@@ -16,9 +16,10 @@ from .model import Guide, Pauses, Section
 @dataclass(frozen=True)
 class Utterance:
     text: str  # what the engine speaks, and what transcripts show
-    role: str  # "announcement", "heading" or "sentence"
+    role: str  # "announcement", "heading", "paragraph" or "item" (a sentence of either)
     pause_after: int  # ms of silence after it
     chapter: int  # index of the chapter it belongs to
+    block: int = -1  # index of its paragraph or list item in the section
 
 
 def _closed(text: str) -> str:
@@ -44,6 +45,7 @@ def section_script(guide: Guide, number: int, pauses: Pauses) -> list[Utterance]
     """
     section = guide.sections[number - 1]
     script = [Utterance(announcement(guide, number), "announcement", pauses.announcement, 0)]
+    blocks = 0
     for index, chapter in enumerate(section.chapters):
         if chapter.title:
             script.append(Utterance(_closed(chapter.title), "heading", pauses.heading, index))
@@ -51,5 +53,6 @@ def section_script(guide: Guide, number: int, pauses: Pauses) -> list[Utterance]
             last = len(block.sentences) - 1
             for i, sentence in enumerate(block.sentences):
                 pause = pauses.sentence if i < last else getattr(pauses, block.kind)
-                script.append(Utterance(sentence.text, "sentence", pause, index))
+                script.append(Utterance(sentence.text, block.kind, pause, index, blocks))
+            blocks += 1
     return script

@@ -60,13 +60,23 @@ class Job:
 
 
 @dataclass(frozen=True)
+class Spoken:
+    """Where one utterance sits in its section's audio, from the engine's own
+    word events: ms from the start of the file."""
+
+    start: int  # its first word
+    end: int  # the end of its speech
+    words: tuple[tuple[int, int], ...]  # (character offset in the text, ms) of each word
+
+
+@dataclass(frozen=True)
 class Rendered:
     """A cache entry: ``mp3`` holds the untagged audio."""
 
     key: str
     mp3: Path
     duration_ms: int
-    timings: tuple[tuple[int, int], ...]  # (first word, end of audio) per utterance, ms
+    spoken: tuple[Spoken, ...]  # one per utterance
     aac: Path | None  # ADTS AAC of the same audio, when one was asked for
 
 
@@ -91,7 +101,8 @@ class Cache:
             return None
         if aac and "aac" not in meta["sizes"]:
             return None
-        return Rendered(key, self._path(key, "mp3"), meta["duration_ms"], tuple(map(tuple, meta["timings"])),
+        spoken = tuple(Spoken(start, end, tuple(map(tuple, words))) for start, end, words in meta["spoken"])
+        return Rendered(key, self._path(key, "mp3"), meta["duration_ms"], spoken,
                         self._path(key, "aac") if "aac" in meta["sizes"] else None)
 
     def put(self, key: str, files: dict[str, bytes], meta: dict) -> None:
@@ -125,21 +136,21 @@ def render(job: Job, cache_root: str, speech_timeout: float) -> int:
     its own (engines/isolated.py).
     """
     speeches = speak_all(job.engine, job.voice, job.rate, [u.text for u in job.utterances], speech_timeout)
-    pieces, timings, rate, offset = [], [], None, 0
+    pieces, spoken, rate, offset = [], [], None, 0
     for utterance, speech in zip(job.utterances, speeches):
         pcm = np.frombuffer(speech.samples, dtype="<i2")
         rate = rate or speech.sample_rate
         if speech.sample_rate != rate:
             raise EngineError(f"{job.engine} changed its sample rate mid-section")
         start, end = _speech_span(pcm)
-        words = len(utterance.text.split())
-        if end - start < words * MIN_MS_PER_WORD * rate // 1000:
+        if end - start < len(utterance.text.split()) * MIN_MS_PER_WORD * rate // 1000:
             raise EngineError(f"{job.engine} returned no speech for {utterance.text[:60]!r}")
         if not pieces:
             pieces.append(np.zeros(LEAD_IN_MS * rate // 1000, np.int16))
             offset = len(pieces[0])
-        onset = speech.words[0] * rate // 1000 if speech.words else start
-        timings.append(((offset + onset) * 1000 // rate, (offset + end) * 1000 // rate))
+        base = offset * 1000 // rate
+        words = [(char, base + ms) for char, ms in speech.words] or [(0, base + start * 1000 // rate)]
+        spoken.append((words[0][1], base + end * 1000 // rate, words))
         pause = np.zeros(utterance.pause_after * rate // 1000, np.int16)
         pieces += [pcm, pause]
         offset += len(pcm) + len(pause)
@@ -149,7 +160,7 @@ def render(job: Job, cache_root: str, speech_timeout: float) -> int:
         files["aac"] = audio.encode_aac(mastered, rate)
     Cache(cache_root).put(job.key, files, {
         "duration_ms": len(mastered) * 1000 // rate,
-        "timings": timings,
+        "spoken": spoken,
         "engine_version": job.engine_version,
     })
     return len(speeches)

@@ -13,6 +13,8 @@ from mutagen.id3 import (
     APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TCOP, TDRC, TIT2, TLAN, TPE1, TRCK, USLT, CTOCFlags,
 )
 
+from .model import ChapterMark
+
 # ID3 wants ISO 639-2 language codes; guides use BCP 47 tags.
 _ISO639_2 = {
     "ar": "ara", "de": "deu", "en": "eng", "es": "spa", "fa": "fas", "fr": "fra", "he": "heb", "hi": "hin",
@@ -20,13 +22,6 @@ _ISO639_2 = {
     "sw": "swa", "tr": "tur", "uk": "ukr", "ur": "urd", "vi": "vie", "zh": "zho",
 }
 GENRE = "Podcast"
-
-
-@dataclass(frozen=True)
-class ChapterMark:
-    title: str
-    start: int  # ms
-    end: int  # ms
 
 
 @dataclass(frozen=True)

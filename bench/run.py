@@ -1,18 +1,20 @@
 """Benchmark of a whole build against the raw cost of the same work.
 
 What is measured, on a generated guide: content/journey-through-healing/guide.md
-repeated to about ``--hours`` of speech (copy k gets titles "..., part k", its
-paragraphs' sentences rotated by k and its first sentence prefixed "Part k:", so
-every section, and every paragraph's opening sentence, is new audio):
+repeated to about ``--hours`` of speech (the copies needed are counted from the
+measured espeak-ng duration of the real guide; copy k gets titles "..., part k",
+its paragraphs' sentences rotated by k and their first one prefixed "Part k:",
+so every section, and every paragraph's opening sentence, is new audio):
 
 * cold build time, jobs=1 and jobs=2, each with empty cache and output folders;
 * the raw floor: the same utterances (and the same silences) spoken by
   espeak-ng in one process into one PCM array, plus ONE ffmpeg MP3 encode of it
-  with the pipeline's settings. A build cannot do less than this, so
+  with the pipeline's settings. A build has to do at least this, so
   cold/floor says what planning, mastering, per-section encoding, caching and
   publishing cost on top (targets: <= 1.5 with jobs=1, <= 0.9 with jobs=2);
-* an unchanged rebuild (everything cached; target < 1 s) and a rebuild after
-  one sentence is edited (one section should be synthesized again);
+* an unchanged rebuild into the jobs=2 folders (everything cached; target
+  < 1 s), then a rebuild after one sentence is edited (one section should be
+  synthesized again);
 * peak memory: every build runs in a child process that reports the largest
   ru_maxrss of itself and of its waited-for descendants (the spawn workers and
   their ffmpeg runs), i.e. the largest single process (target < 300 MB).
@@ -70,8 +72,9 @@ def make_guide(copies: int, folder: Path) -> Path:
 def peak_mb() -> tuple[float, float]:
     """(this process, largest waited-for descendant) peak RSS in MB (Linux: KB units).
 
-    A child started by fork/vfork + exec (ffmpeg, spawn workers) inherits its
-    parent's high-water mark at exec, so it never reads above its parent.
+    A child started by fork/vfork + exec (ffmpeg) is charged its parent's RSS
+    at the exec, never more than the parent's own peak: the maximum is still
+    that of the largest real process.
     """
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the real consumers the tests judge the output with: ffprobe and
-# ffmpeg's ebur128 (Debian's ffmpeg). The product itself needs none of them.
+# ffmpeg's ebur128 (Debian's ffmpeg) and gPodder's gpo client. The product
+# itself needs none of them.
 set -euo pipefail
 packages=()
 command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
+command -v gpo >/dev/null 2>&1 || packages+=(gpodder)
 if [ ${#packages[@]} -eq 0 ]; then
   exit 0
 fi

@@ -19,7 +19,7 @@ TARGET_MONO_LUFS = -19.0  # -16 LUFS as heard: a mono file measures 3 LU lower
 def episode_files(edition):
     result, _ = edition
     ed = result.editions[0]
-    return [(ed.folder / e.file, e) for e in ed.episodes]
+    return [(result.folder(ed) / e.files.audio, e) for e in ed.episodes]
 
 
 def check_chapters(chapters, titles, duration_s):
@@ -46,10 +46,10 @@ def test_every_episode_has_its_chapters(edition):
 def test_full_edition_has_one_chapter_per_section(edition):
     result, _ = edition
     ed = result.editions[0]
-    probe = ffprobe(ed.folder / ed.full.file)
+    probe = ffprobe(result.folder(ed) / ed.full.audio)
     check_chapters(probe["chapters"], [s.title for s in ed.guide.sections], float(probe["format"]["duration"]))
     assert abs(float(probe["format"]["duration"]) - sum(e.duration_ms for e in ed.episodes) / 1000) < 1.0
-    audiobook = ffprobe(ed.folder / ed.audiobook)
+    audiobook = ffprobe(result.folder(ed) / ed.full.audiobook)
     assert audiobook["streams"][0]["codec_name"] == "aac"
     check_chapters(audiobook["chapters"], [s.title for s in ed.guide.sections],
                    float(audiobook["format"]["duration"]))
@@ -68,9 +68,10 @@ def test_chapters_start_at_their_headings_first_word(edition):
     for path, episode in episode_files(edition):
         chapters = ffprobe(path)["chapters"]
         onsets = speech_onsets(path)
-        heading_words = [start for text, start, _ in episode.sentences
-                         if any(text.startswith(c.title) for c in episode.chapters[1:])]
-        first_word = episode.sentences[0][1]
+        heading_words = [next(line.start for line in episode.lines
+                              if line.role == "heading" and line.text.startswith(chapter.title))
+                         for chapter in episode.chapters[1:]]
+        first_word = episode.lines[0].start
         assert first_word <= 250  # chapter 0 starts at 0, with the announcement
         for chapter, word_ms in zip(chapters[1:], heading_words):
             start = float(chapter["start_time"])
@@ -84,7 +85,7 @@ def test_tags_read_back(edition):
     ed = result.editions[0]
     for path, episode in episode_files(edition):
         tags = ffprobe(path)["format"]["tags"]
-        assert tags["title"] == episode.title
+        assert tags["title"] == episode.section.title
         assert tags["album"] == "Journey Through Healing"
         assert tags["artist"] == "audio-guide"
         assert tags["track"] == f"{episode.number}/6"
@@ -110,7 +111,7 @@ def test_tags_read_back(edition):
 def test_loudness_on_target(edition):
     result, _ = edition
     ed = result.editions[0]
-    for path in [p for p, _ in episode_files(edition)] + [ed.folder / ed.full.file]:
+    for path in [p for p, _ in episode_files(edition)] + [result.folder(ed) / ed.full.audio]:
         log = subprocess.run([require_tool("ffmpeg"), "-hide_banner", "-nostats", "-i", str(path), "-af",
                               "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True).stderr
         summary = log[log.rindex("Summary:"):]
@@ -134,17 +135,17 @@ def test_every_sentence_is_spoken(edition):
     spoken = []
     for path, episode in episode_files(edition):
         x = decode(path)
-        for text, start, end in episode.sentences:
-            span = x[start * 22050 // 1000:end * 22050 // 1000]
-            assert end - start >= 300 and np.sqrt(np.mean(span ** 2)) > 0.01, text
-            spoken.append(text)
+        for line in episode.lines:
+            span = x[line.start * 22050 // 1000:line.end * 22050 // 1000]
+            assert line.end - line.start >= 300 and np.sqrt(np.mean(span ** 2)) > 0.01, line.text
+            spoken.append(line.text)
     assert [text for text in spoken if text in written] == written
     assert len(written) == 30
 
 
 def test_section_announcements(edition):
     result, _ = edition
-    first = [e.sentences[0][0] for e in result.editions[0].episodes]
+    first = [e.lines[0].text for e in result.editions[0].episodes]
     assert first[2] == "Journey Through Healing. Section 3 of 6: Physical Recovery After Miscarriage."
     assert all(f"Section {n} of 6: " in text for n, text in enumerate(first, start=1))
 
@@ -156,9 +157,9 @@ def test_mp3_format_suits_podcast_apps(edition):
     assert stream["sample_rate"] == "44100" and stream["bit_rate"] == "64000"
 
 
-@pytest.mark.parametrize("name", ["01-introduction.mp3", "journey-through-healing-complete.mp3"])
+@pytest.mark.parametrize("name", ["audio/01-introduction.mp3", "audio/journey-through-healing-complete.mp3"])
 def test_files_decode_without_errors(edition, name):
     result, _ = edition
-    done = subprocess.run([require_tool("ffmpeg"), "-v", "error", "-i", str(result.editions[0].folder / name),
+    done = subprocess.run([require_tool("ffmpeg"), "-v", "error", "-i", str(result.folder(result.editions[0]) / name),
                            "-f", "null", "-"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stderr == ""

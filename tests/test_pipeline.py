@@ -29,7 +29,7 @@ def test_two_clean_builds_give_identical_bytes(edition, tmp_path):
                          jobs=1, m4b=True)
     build(again)
     first, second = tree(options.out_dir), tree(again.out_dir)
-    assert first.keys() == second.keys() and len(first) == 8
+    assert first.keys() == second.keys() and len(first) == 41
     assert all(first[name] == second[name] for name in first)
 
 
@@ -48,10 +48,10 @@ def test_unchanged_rebuild_speaks_nothing_and_one_edit_redoes_one_section(tmp_pa
     text = guide.read_text()
     guide.write_text(text.replace("Focus on what you need to heal.", "Focus on what you need to heal well."))
     edited = build(options)
-    steps = len(edited.editions[0].episodes[3].sentences)  # utterances of the edited section
+    steps = len(edited.editions[0].episodes[3].lines)  # utterances of the edited section
     assert edited.stats.synthesized == 1 and edited.stats.cached == 5
     assert edited.stats.engine_calls == steps
-    assert any(text.endswith("heal well.") for text, _, _ in edited.editions[0].episodes[3].sentences)
+    assert any(line.text.endswith("heal well.") for line in edited.editions[0].episodes[3].lines)
 
 
 def test_changing_the_rate_or_voice_changes_the_cache_key(tmp_path):

@@ -22,7 +22,9 @@ from ..errors import EngineError
 class Speech:
     samples: bytes  # signed 16-bit little-endian mono PCM
     sample_rate: int
-    words: tuple[int, ...]  # start of each spoken word, ms from the start of samples
+    # (character offset in the text, ms from the start of samples) of each
+    # word the engine reported; empty if it reports none
+    words: tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,7 @@ class EspeakEngine:
         if self.sample_rate <= 0:
             raise EngineError(f"{self.name} could not start (voice data in {data})")
         self._chunks: list[bytes] = []
-        self._words: list[int] = []
+        self._words: list[tuple[int, int]] = []  # (byte position, ms)
         binding.set_callback(self._on_audio)
         self._voice: str | None = None
 
@@ -162,7 +162,7 @@ class EspeakEngine:
         i = 0
         while events[i].type != EVENT_LIST_TERMINATED:
             if events[i].type == EVENT_WORD:
-                self._words.append(events[i].audio_position)
+                self._words.append((events[i].text_position, events[i].audio_position))
             i += 1
         return 0
 
@@ -191,7 +191,11 @@ class EspeakEngine:
             self._voice = voice
         self._api.set_rate(rate)
         self._chunks, self._words = [], []
-        status = self._api.synth(text.encode())
+        encoded = text.encode()
+        status = self._api.synth(encoded)
         if status != EE_OK:
             raise EngineError(f"{self.name} failed to speak (status {status}): {text[:60]!r}")
-        return Speech(b"".join(self._chunks), self.sample_rate, tuple(self._words))
+        # espeak-ng counts 1-based UTF-8 bytes; we count characters.
+        words = tuple((len(encoded[:max(0, position - 1)].decode(errors="ignore")), ms)
+                      for position, ms in self._words)
+        return Speech(b"".join(self._chunks), self.sample_rate, words)

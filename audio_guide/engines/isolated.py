@@ -104,7 +104,7 @@ def _read(data: bytes, count: int) -> list[Speech]:
         end = data.index(b"\n", pos)
         header = json.loads(data[pos:end])
         pos = end + 1 + header["size"]
-        speeches.append(Speech(data[end + 1:pos], header["rate"], tuple(header["words"])))
+        speeches.append(Speech(data[end + 1:pos], header["rate"], tuple(map(tuple, header["words"]))))
     if pos != len(data):
         raise EngineError("the speech engine sent more audio than was asked for")
     return speeches
