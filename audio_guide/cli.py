@@ -10,6 +10,7 @@ import click
 
 from . import __version__
 from .pipeline import LOCAL_BASE_URL, BuildOptions, build
+from .site import branding, load_site
 from .engines import DEFAULT_ENGINE, engine_names, get_engine
 from .errors import AudioGuideError
 
@@ -64,7 +65,13 @@ def main():
 @click.argument("content_dir", default="content", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(path_type=Path),
               help="Folder the edition is written to; each guide gets its own folder inside.")
-@click.option("--base-url", metavar="URL", help="Public address the output folder will be served from.")
+@click.option("--site", "site_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Site configuration: base_url, clinic_name, contact, logo (default: site.yaml, if present).")
+@click.option("--base-url", metavar="URL", help="Public address the output folder will be served from "
+              "(overrides the site file's).")
+@click.option("--clinic-name", metavar="TEXT", help="Clinic shown on the page, handout and feed.")
+@click.option("--contact", metavar="TEXT", help="One contact line for listeners, e.g. a phone number.")
+@click.option("--logo", type=click.Path(path_type=Path, dir_okay=False), help="Clinic logo (PNG or JPEG).")
 @click.option("--jobs", "-j", default=0, type=click.IntRange(min=0), metavar="N",
               help="Worker processes for speech and encoding (default: one per core).")
 @click.option("--engine", default=DEFAULT_ENGINE, show_default=True, help=_ENGINE_HELP)
@@ -80,8 +87,8 @@ def main():
               "chapters (repeat the option for both).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every step on its own line.")
-def build_command(content_dir, out_dir, base_url, jobs, engine, voice, rate, cache_dir, timeout, formats, quiet,
-                  verbose):
+def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contact, logo, jobs, engine, voice, rate,
+                  cache_dir, timeout, formats, quiet, verbose):
     """Build the audio edition of every guide in CONTENT_DIR (default: content/).
 
     Each section becomes a chaptered, tagged MP3 episode, and the whole guide a
@@ -94,7 +101,11 @@ def build_command(content_dir, out_dir, base_url, jobs, engine, voice, rate, cac
       audio-guide build --voice en-US --rate 140
       audio-guide build my-guides --out public --jobs 2
     """
+    site_base_url, site = load_site(site_file)
+    base_url = base_url or site_base_url
+    site = branding(clinic_name or site.clinic_name, contact or site.contact, str(logo) if logo else site.logo)
     options = BuildOptions(content_dir=content_dir, out_dir=out_dir, cache_dir=cache_dir, base_url=base_url,
+                           site=site,
                            jobs=jobs, engine=engine, voice=voice, rate=rate, timeout=timeout,
                            m4b="m4b" in formats)
     reporter = _Reporter(quiet, verbose)

@@ -16,7 +16,7 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Sequence
 
-from .model import ChapterMark, Edition, Episode
+from .model import ChapterMark, Edition, Episode, publisher
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -96,6 +96,9 @@ def rss(edition: Edition) -> bytes:
     channel = _add(root, "channel")
     _add(channel, "title", guide.title)
     description = guide.description or guide.subtitle or guide.title
+    if edition.site.clinic_name:
+        description += f"\n\nShared by {edition.site.clinic_name}." + \
+            (f" {edition.site.contact}" if edition.site.contact else "")
     # Truncated before escaping, with room for what escaping adds.
     _add(channel, "description", _text_as_html(_truncate_utf8(description, DESCRIPTION_LIMIT - 400)))
     _add(channel, "link", edition.url(""))
@@ -111,7 +114,7 @@ def rss(edition: Edition) -> bytes:
     _add(image, "url", edition.url(edition.cover))
     _add(image, "title", guide.title)
     _add(image, "link", edition.url(""))
-    _add(channel, "itunes:author", guide.author or guide.publisher or guide.title)
+    _add(channel, "itunes:author", publisher(guide, edition.site))
     if guide.subtitle:
         _add(channel, "itunes:subtitle", guide.subtitle)
     _add(channel, "itunes:summary", _truncate_utf8(description, DESCRIPTION_LIMIT))

@@ -148,6 +148,21 @@ class FullEdition:
 
 
 @dataclass(frozen=True)
+class Site:
+    """The publishing clinic's branding, shown on the page, the handout and
+    in the feed."""
+
+    clinic_name: str | None = None
+    contact: str | None = None  # one line: phone, email, address or web page
+    logo: str | None = None  # path of a PNG or JPEG
+
+
+def publisher(guide: Guide, site: Site) -> str:
+    """Who publishes an edition: the clinic, else the guide's own author or publisher."""
+    return site.clinic_name or guide.author or guide.publisher or guide.title
+
+
+@dataclass(frozen=True)
 class Edition:
     guide: Guide
     base_url: str  # where this guide's folder is published, ending in /
@@ -157,6 +172,7 @@ class Edition:
     cover: str
     episodes: tuple[Episode, ...]
     full: FullEdition
+    site: Site = Site()
 
     def url(self, relative: str) -> str:
         return self.base_url + relative

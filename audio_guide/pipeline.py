@@ -19,7 +19,7 @@ from .content import read_guides
 from .cover import load_cover, make_cover
 from .engines import DEFAULT_ENGINE, get_engine
 from .errors import AudioGuideError, ConfigError, ContentError
-from .model import ChapterMark, Edition, Episode, EpisodeFiles, FullEdition, Guide, Line
+from .model import ChapterMark, Edition, Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher
 from .script import chapter_titles, section_script
 from .synth import Cache, Job, Rendered, SynthStats, render_all
 from .tags import Tags, render_id3
@@ -44,6 +44,7 @@ class BuildOptions:
     rate: int | None = None  # overrides the guide's
     timeout: float | None = None  # seconds per section; None scales with length
     m4b: bool = False  # also publish the full edition as an M4B audiobook
+    site: Site = Site()  # the publishing clinic's branding
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_u
     for folder in ("audio", "transcripts", "chapters"):
         (staging / folder).mkdir(parents=True)
     (staging / COVER).write_bytes(plan.cover)
-    common = dict(album=guide.title, artist=guide.author or guide.publisher or guide.title, language=guide.language,
+    common = dict(album=guide.title, artist=publisher(guide, options.site), language=guide.language,
                   copyright=guide.copyright or guide.license, description=guide.description,
                   date=guide.published.isoformat() if guide.published else None, cover_jpeg=plan.cover)
     total = len(guide.sections)
@@ -195,7 +196,8 @@ def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_u
         chapters = [(m.title, m.start, m.end) for m in section_marks(starts, length)]
         (staging / audiobook).write_bytes(audio.mux_m4b(joined, chapters, metadata))
     full = FullEdition(full_audio, (staging / full_audio).stat().st_size, length, marks, audiobook)
-    edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER, tuple(episodes), full)
+    edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER, tuple(episodes), full,
+                      options.site)
     # The feed last: it must never point at files that are not there yet.
     (staging / "feed.xml").write_bytes(feed.rss(edition))
     _swap(staging, options.out_dir / guide.slug)
