@@ -10,6 +10,7 @@ import io
 import tempfile
 import warnings
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from scipy import ndimage, signal
@@ -55,18 +56,24 @@ def _k_weighting(rate: int):
     a0 = 1 + k / q + k * k
     high_b = [1.0, -2.0, 1.0]
     high_a = [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
-    return (shelf_b, shelf_a), (high_b, high_a)
+    # Single precision: three times faster, and far finer than 0.01 LU.
+    return [(np.asarray(b, np.float32), np.asarray(a, np.float32)) for b, a in ((shelf_b, shelf_a), (high_b, high_a))]
+
+
+_DITHER = np.random.default_rng(0).standard_normal(48000, dtype=np.float32) * np.float32(1e-7)
 
 
 def integrated_loudness(x: np.ndarray, rate: int) -> float:
     """BS.1770-4 gated integrated loudness of mono float audio in [-1, 1]."""
     (b1, a1), (b2, a2) = _k_weighting(rate)
-    weighted = signal.lfilter(b2, a2, signal.lfilter(b1, a1, x))
+    # Noise at -140 dBFS (the same every time) keeps the filters out of
+    # denormal numbers in silences, which are ten times slower to compute.
+    weighted = signal.lfilter(b2, a2, signal.lfilter(b1, a1, x + np.resize(_DITHER, len(x))))
     step = rate // 10  # 400 ms blocks overlapping by 75%
     steps = len(weighted) // step
     if steps < 4:
         return -70.0
-    energy = np.add.reduceat(weighted[: steps * step] ** 2, np.arange(0, steps * step, step))
+    energy = np.square(weighted[: steps * step]).reshape(steps, step).sum(axis=1, dtype=np.float64)
     blocks = np.convolve(energy, np.ones(4), mode="valid") / (4 * step)
     blocks = blocks[blocks > 10 ** ((-70 + 0.691) / 10)]
     if not len(blocks):
@@ -98,13 +105,20 @@ def _limit(x: np.ndarray, ceiling_dbfs: float, rate: int) -> np.ndarray:
     """Look-ahead peak limiter: the gain at each sample never exceeds what the
     loudest sample within 10 ms needs, and changes smoothly."""
     ceiling = 10 ** (ceiling_dbfs / 20)
-    if np.abs(x).max() <= ceiling:
+    over = np.flatnonzero(np.abs(x) > ceiling)
+    if not len(over):
         return x
-    half = rate // 100
-    need = np.minimum(1.0, ceiling / np.maximum(np.abs(x), 1e-9)).astype(np.float32)
-    held = ndimage.minimum_filter1d(need, 2 * half + 1, mode="nearest")
-    gain = ndimage.uniform_filter1d(held, 2 * half + 1, mode="nearest")
-    return x * gain
+    window = 2 * (rate // 100) + 1
+    # The gain is 1 more than two windows away from any loud sample, so only
+    # the stretches around loud samples (merged when close) need the filters.
+    gaps = np.flatnonzero(np.diff(over) > 4 * window)
+    out = x.copy()
+    for first, last in zip(np.r_[over[0], over[gaps + 1]], np.r_[over[gaps], over[-1]]):
+        lo, hi = max(0, first - 2 * window), min(len(x), last + 2 * window + 1)
+        need = np.minimum(1.0, ceiling / np.maximum(np.abs(x[lo:hi]), 1e-9)).astype(np.float32)
+        held = ndimage.minimum_filter1d(need, window, mode="nearest")
+        out[lo:hi] = x[lo:hi] * ndimage.uniform_filter1d(held, window, mode="nearest")
+    return out
 
 
 def master(pcm: np.ndarray, rate: int, target: float = TARGET_LUFS + ENCODER_LOSS_LU) -> np.ndarray:
@@ -189,27 +203,28 @@ def encode_aac(pcm: np.ndarray, rate: int) -> bytes:
                       stdin=pcm.tobytes()).stdout
 
 
-def join_frames(parts: list[bytes], kind: str) -> tuple[bytes, list[int], int]:
-    """Join MP3 or AAC files frame by frame, without decoding.
+def join_frames(parts: list[Path], kind: str, out: BinaryIO) -> tuple[list[int], int]:
+    """Write the frames of MP3 or AAC files to ``out``, one file at a time and
+    without decoding, so memory stays flat however long the guide is.
 
-    Returns the joined audio, the start of each part in it and its length, in
-    ms, counted from the frames themselves: each part keeps its encoder delay
-    and padding, so the parts' own durations would drift by about 50 ms per
-    joint.
+    Returns the start of each part and the total length, in ms, counted from
+    the frames themselves: each part keeps its encoder delay and padding, so
+    the parts' own durations would drift by about 50 ms per joint.
     """
     split, per_frame = (mp3_frames, MP3_SAMPLES_PER_FRAME) if kind == "mp3" else \
         (adts_frames, AAC_SAMPLES_PER_FRAME)
-    out = bytearray()
     starts, frames = [], 0
-    for data in parts:
+    for part in parts:
+        data = part.read_bytes()
+        layout = split(data)
         starts.append(frames * per_frame * 1000 // MP3_SAMPLE_RATE)
-        for offset, length in split(data):
-            out += data[offset:offset + length]
-            frames += 1
-    return bytes(out), starts, frames * per_frame * 1000 // MP3_SAMPLE_RATE
+        if layout:  # frames sit back to back: one slice from the first to the end of the last
+            out.write(data[layout[0][0]:layout[-1][0] + layout[-1][1]])
+        frames += len(layout)
+    return starts, frames * per_frame * 1000 // MP3_SAMPLE_RATE
 
 
-def mux_m4b(aac: bytes, chapters: list[tuple[str, int, int]], metadata: dict[str, str]) -> bytes:
+def mux_m4b(aac: Path, chapters: list[tuple[str, int, int]], metadata: dict[str, str], target: Path) -> None:
     """Wrap joined AAC in an MP4 audiobook container with chapters (both the
     QuickTime chapter track and Nero chpl, which ffmpeg writes together)."""
     def escape(value: str) -> str:
@@ -220,13 +235,11 @@ def mux_m4b(aac: bytes, chapters: list[tuple[str, int, int]], metadata: dict[str
         lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}", f"title={escape(title)}"]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "in.aac").write_bytes(aac)
         (folder / "meta.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         # Put the stream in MP4 first: ffmpeg 9 writes a broken chapter track
         # when it takes timestamps straight from raw ADTS.
-        run_ffmpeg(["-f", "aac", "-i", str(folder / "in.aac"), "-c", "copy", "-bitexact", "-f", "mp4",
+        run_ffmpeg(["-f", "aac", "-i", str(aac), "-c", "copy", "-bitexact", "-f", "mp4",
                     str(folder / "in.m4a")])
         run_ffmpeg(["-i", str(folder / "in.m4a"), "-f", "ffmetadata", "-i", str(folder / "meta.txt"),
                     "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", "-bitexact",
-                    "-movflags", "+faststart", "-f", "ipod", str(folder / "out.m4b")])
-        return (folder / "out.m4b").read_bytes()
+                    "-movflags", "+faststart", "-f", "ipod", str(target)])

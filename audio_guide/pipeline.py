@@ -182,19 +182,25 @@ def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_u
 
     full_title = f"{guide.title}: complete guide"
     full_audio = f"audio/{guide.slug}-complete.mp3"
-    joined, starts, length = audio.join_frames([e.mp3.read_bytes() for e in entries], "mp3")
+    joined = staging / ".joined"
+    with open(joined, "wb") as out:
+        starts, length = audio.join_frames([e.mp3 for e in entries], "mp3", out)
     marks = section_marks(starts, length)
     all_words = "\n\n".join("\n".join(line.text for line in e.lines) for e in episodes)
     tag = render_id3(Tags(title=full_title, track=1, tracks=1, lyrics=all_words, chapters=marks, **common))
-    (staging / full_audio).write_bytes(tag + joined)
+    with open(staging / full_audio, "wb") as out, open(joined, "rb") as frames:
+        out.write(tag)
+        shutil.copyfileobj(frames, out)
     audiobook = None
     if options.m4b:
-        joined, starts, length = audio.join_frames([e.aac.read_bytes() for e in entries], "aac")
+        with open(joined, "wb") as out:
+            starts, aac_length = audio.join_frames([e.aac for e in entries], "aac", out)
         audiobook = f"audio/{guide.slug}-complete.m4b"
         metadata = {"title": full_title, "album": guide.title, "artist": common["artist"], "genre": "Audiobook",
                     "date": common["date"], "comment": guide.description, "copyright": common["copyright"]}
-        chapters = [(m.title, m.start, m.end) for m in section_marks(starts, length)]
-        (staging / audiobook).write_bytes(audio.mux_m4b(joined, chapters, metadata))
+        chapters = [(m.title, m.start, m.end) for m in section_marks(starts, aac_length)]
+        audio.mux_m4b(joined, chapters, metadata, staging / audiobook)
+    joined.unlink()
     full = FullEdition(full_audio, (staging / full_audio).stat().st_size, length, marks, audiobook)
     edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER, tuple(episodes), full,
                       options.site)

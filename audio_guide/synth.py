@@ -9,11 +9,12 @@ workers, each with its own engine (libespeak-ng allows one per process).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import multiprocessing
 import os
-import time
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -43,7 +44,7 @@ class Job:
     utterances: tuple[Utterance, ...]
     aac: bool = False  # also encode AAC, for the M4B edition
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         request = asdict(self)
         # Neither the name nor an extra format changes the MP3.
@@ -177,6 +178,38 @@ def _render_in_worker(job: Job, cache_root: str, speech_timeout: float):
         return "error", f"{type(exc).__name__}: {exc}"
 
 
+class _InProcess:
+    """The Pool interface, run here and now: one worker needs no process of
+    its own (the engine still gets one), and saves starting one."""
+
+    class _Done:
+        def __init__(self, value):
+            self.value = value
+
+        def ready(self):
+            return True
+
+        def get(self, timeout=None):
+            return self.value
+
+    def apply_async(self, function, args):
+        return self._Done(function(*args))
+
+    def terminate(self):
+        pass
+
+    close = join = terminate
+
+
+def _pool(workers: int):
+    if workers <= 1:
+        return _InProcess()
+    # Forked workers start at once with the audio stack already imported;
+    # where fork is not the platform's way (macOS, Windows), spawn.
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    return multiprocessing.get_context(method).Pool(workers)
+
+
 @dataclass
 class SynthStats:
     synthesized: int = 0
@@ -213,9 +246,8 @@ def render_all(
             queue.append(job)
     attempts = {job.key: 0 for job in queue}
     failures: list[str] = []
-    context = multiprocessing.get_context("spawn")  # the same on every platform
     while queue:
-        pool = context.Pool(max(1, min(workers, len(queue))))
+        pool = _pool(min(workers, len(queue)))
         submitted = [(job, pool.apply_async(_render_in_worker, (job, str(cache.root), timeout or job.timeout())))
                      for job in queue]
         queue, hung = [], False

@@ -22,6 +22,7 @@ _ISO639_2 = {
     "sw": "swa", "tr": "tur", "uk": "ukr", "ur": "urd", "vi": "vie", "zh": "zho",
 }
 GENRE = "Podcast"
+_CTOC_LIMIT = 255
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,7 @@ def render_id3(tags: Tags) -> bytes:
         id3.add(COMM(encoding=3, lang=lang, desc="", text=tags.description))
     id3.add(USLT(encoding=3, lang=lang, desc="", text=tags.lyrics))
     ids = [f"ch{i}" for i in range(len(tags.chapters))]
-    id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
-                 sub_frames=[TIT2(encoding=3, text=tags.album)]))
+    _add_tables_of_contents(id3, ids, tags.album)
     for element_id, chapter in zip(ids, tags.chapters):
         id3.add(CHAP(element_id=element_id, start_time=chapter.start, end_time=chapter.end,
                      sub_frames=[TIT2(encoding=3, text=chapter.title)]))
@@ -73,6 +73,21 @@ def render_id3(tags: Tags) -> bytes:
     out = io.BytesIO()
     id3.save(out, v2_version=4, padding=lambda info: 0)
     return _chapters_in_time_order(out.getvalue(), ids)
+
+
+def _add_tables_of_contents(id3: ID3, ids: list[str], title: str) -> None:
+    """One ordered CTOC over the chapters; a CTOC counts its entries in one
+    byte, so past 255 chapters the top level lists sub-tables instead."""
+    ordered = CTOCFlags.ORDERED
+    if len(ids) <= _CTOC_LIMIT:
+        id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | ordered, child_element_ids=ids,
+                     sub_frames=[TIT2(encoding=3, text=title)]))
+        return
+    groups = [ids[i:i + _CTOC_LIMIT] for i in range(0, len(ids), _CTOC_LIMIT)]
+    id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | ordered,
+                 child_element_ids=[f"toc{i}" for i in range(len(groups))], sub_frames=[TIT2(encoding=3, text=title)]))
+    for i, group in enumerate(groups):
+        id3.add(CTOC(element_id=f"toc{i}", flags=ordered, child_element_ids=group))
 
 
 def _chapters_in_time_order(tag: bytes, ids: list[str]) -> bytes:

@@ -30,6 +30,7 @@ Run from the project folder:
 from __future__ import annotations
 
 import argparse
+import re
 import json
 import resource
 import subprocess
@@ -56,7 +57,7 @@ def make_guide(copies: int, folder: Path) -> Path:
         out += ["", f"## {INTRODUCTION_TITLE}, part {k}"]
         for line in body:
             if line.startswith("## "):
-                line = f"{line}, part {k}"
+                line = f"{re.sub(r' [{]#[^}]*[}]$', '', line)}, part {k}"
             elif line.strip() and not line.startswith("#"):
                 sentences = split_sentences(line.strip())
                 turn = k % len(sentences)
@@ -83,6 +84,7 @@ def peak_mb() -> tuple[float, float]:
 
 def task_build(content: str, out: str, cache: str, jobs: int) -> dict:
     from audio_guide import BuildOptions, build
+    from audio_guide.script import section_script
 
     start = time.perf_counter()
     try:
@@ -93,13 +95,15 @@ def task_build(content: str, out: str, cache: str, jobs: int) -> dict:
         return dict(seconds=time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}",
                     parent_mb=own, worker_mb=kids)
     seconds = time.perf_counter() - start
-    episodes = result.editions[0].episodes
-    words = sum(len(text.split()) for e in episodes for text, _, _ in e.sentences)
+    edition = result.editions[0]
+    episodes, guide = edition.episodes, edition.guide
+    words = sum(len(u.text.split()) for n in range(1, len(guide.sections) + 1)
+                for u in section_script(guide, n, guide.voice.pauses))  # what is spoken
     minutes = sum(e.duration_ms for e in episodes) / 60000
     own, kids = peak_mb()
     return dict(seconds=seconds, words=words, minutes=minutes, sections=len(episodes),
                 synthesized=result.stats.synthesized, engine_calls=result.stats.engine_calls,
-                full_ms=result.editions[0].full.duration_ms, parent_mb=own, worker_mb=kids)
+                full_ms=edition.full.duration_ms, parent_mb=own, worker_mb=kids)
 
 
 def task_floor(guide_path: str, mp3: str | None) -> dict:

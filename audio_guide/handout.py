@@ -1,0 +1,550 @@
+"""The printed handout: one page a clinic gives to a patient, with a QR code
+that opens the guide's listening page.
+
+What the page is for
+--------------------
+Someone has just been told they are miscarrying, or is recovering from it,
+and is handed this sheet. They may be distressed, tired, reading without
+their glasses, or have low vision. So the sheet asks one thing of them (scan
+the code) and makes that thing large and obvious; everything else is there
+for later, in the order they are likely to need it:
+
+1. the clinic's name, contact line and logo, when the edition has a ``Site``,
+   so they know who gave them the sheet and how to reach them;
+2. the guide's title, subtitle and a short description;
+3. "Listen on your phone: scan the code", with the QR code (the symbol alone
+   at least 50 mm wide, so it is still over 45 mm when a printer shrinks the
+   page to fit) and, beside it, the same address written out for typing;
+4. how to follow the guide in a podcast app (the feed address);
+5. the sections with their lengths (m:ss) and the total length;
+6. the licence, at the foot of the page.
+
+Legibility
+----------
+* Large type: body text 15 pt, headings 19 pt, the title 30 pt; addresses in
+  a bold monospaced face at 16 pt (13 pt for the longer feed address). If a
+  long guide would overflow the page everything is scaled down step by step,
+  never below 80 % (body text 12 pt); a guide with more sections than still
+  fit lists as many as fit and says how many more the listening page has.
+* High contrast: near-black text (#1B1B1F, 16.9:1 on white) and deep plum
+  headings (#3A2340, 13.4:1); the only colours under that are decorations
+  (thin rules, a very light band behind every other section row), never text.
+* Generous spacing: 1.35 line height, space between blocks, a ragged right
+  edge (no justification, no hyphenation).
+* Addresses are wrapped where a reader expects a break: after a "/", else
+  before a "." or "-", and only as a last resort inside a word. The face is
+  Cascadia Mono, whose 0/O and 1/l/I are unmistakable.
+
+Paper: A4 and US Letter alike
+-----------------------------
+The page is A4 (210 x 297 mm) but everything is drawn inside the area that
+survives on US Letter (215.9 x 279.4 mm) whichever way a printer places an A4
+page on it (aligned to the top, or centred, which crops 8.8 mm from top and
+bottom): x from 15 to 195 mm, y from 24 to 264 mm. That keeps at least 15 mm
+of white on every side on either paper. The PDF also asks viewers to print at
+actual size, so the QR code keeps its size; a printer that shrinks to fit
+anyway scales the page by 0.94 at most.
+
+Text and fonts
+--------------
+All text is real text (selectable, searchable, read by screen readers), drawn
+in reading order, with the document's title and language in its metadata.
+Fonts are embedded (subset) from the ``pymupdf-fonts`` wheel (SIL Open Font
+Licence 1.1, which allows embedding in documents): FiraGO, a humanist sans
+serif designed for legibility that covers Latin, Greek, Cyrillic, Hebrew,
+Arabic, Thai, Georgian and Devanagari; and Cascadia Mono for addresses.
+Text is shaped with HarfBuzz (``uharfbuzz``) so right-to-left words read in
+the right order and Arabic letters join. No bundled font draws emoji or
+pictographs: those (and the joiners and variation selectors that go with
+them) are left out of the printed text, and any other character the fonts
+lack is printed as "?". The document title in the metadata keeps the exact
+title.
+
+The QR code
+-----------
+Error correction M (segno raises it when that costs no extra size), a quiet
+zone of 4 modules, drawn as vector rectangles in the PDF. ``qr_png`` and
+``qr_svg`` give the same symbol as files for the web page and for printing
+elsewhere.
+
+Deterministic: the same edition gives the same bytes. The PDF's creation date
+is the guide's publication date (never the clock), fonts are subset with a
+fixed tag, and nothing random goes in.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import io
+import math
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import segno
+from fpdf import FPDF
+from fpdf.enums import Align, MethodReturnValue, XPos, YPos
+from fpdf.prefs import ViewerPreferences
+from PIL import Image
+
+from .model import Edition
+
+# --- The page (mm) -------------------------------------------------------------
+
+PAGE_W, PAGE_H = 210.0, 297.0                  # A4
+LETTER_W, LETTER_H = 215.9, 279.4              # US Letter
+MARGIN = 15.0                                  # white space kept on every side, on either paper
+LEFT, RIGHT = MARGIN, PAGE_W - MARGIN          # 15 .. 195: A4 is the narrower paper
+TOP = 24.0                                     # >= 15 + (297 - 279.4) / 2: centred on Letter
+BOTTOM = 264.0                                 # <= 279.4 - 15: top-aligned on Letter
+WIDTH = RIGHT - LEFT
+
+QR_SYMBOL_MM = 50.0                            # the dark part of the code, quiet zone excluded
+QR_BORDER = 4                                  # quiet zone, in modules
+QR_ERROR = "m"
+QR_PNG_MIN_PX = 600
+SVG_SCALE = 10                                 # px per module in the SVG's nominal size
+
+# --- The look ------------------------------------------------------------------
+
+TEXT = (27, 27, 31)          # #1B1B1F
+HEADING = (58, 35, 64)       # #3A2340, deep plum
+RULE = (176, 160, 180)       # decoration only
+BAND = (243, 239, 244)       # light band behind every other section row (text on it: > 15:1)
+
+SIZES = {  # points, at scale 1
+    "title": 28, "subtitle": 18, "heading": 18, "body": 14, "address": 16, "feed": 13,
+    "clinic": 17, "contact": 14, "row": 14, "licence": 12,
+}
+LINE_HEIGHT = 1.35           # in font sizes
+SCALES = (1.0, 0.95, 0.9, 0.85, 0.8)
+LOGO_MAX_H, LOGO_MAX_W = 16.0, 50.0
+PT = 25.4 / 72               # mm per point
+
+SANS, MONO = "FiraGO", "CascadiaMono"
+_FONT_FILES = {  # (family, style): (file name, pymupdf_fonts function)
+    (SANS, ""): ("FiraGO-Regular.ttf", "_figo"),
+    (SANS, "B"): ("FiraGO-Bold.ttf", "_figbo"),
+    (MONO, ""): ("CascadiaMono-Regular.ttf", "_cascadia"),
+    (MONO, "B"): ("CascadiaMono-Bold.ttf", "_cascadiab"),
+}
+
+
+# --- Public API ----------------------------------------------------------------
+
+
+def page_url(edition: Edition) -> str:
+    """The listening page: the guide's folder, whose index.html it is."""
+    return edition.url("")
+
+
+def qr_png(url: str) -> bytes:
+    """The QR code for ``url`` as a black-on-white PNG at least 600 px wide."""
+    qr = _qr(url)
+    side = qr.symbol_size(scale=1, border=QR_BORDER)[0]
+    out = io.BytesIO()
+    qr.save(out, kind="png", scale=math.ceil(QR_PNG_MIN_PX / side), border=QR_BORDER, dark="#000", light="#fff")
+    return out.getvalue()
+
+
+def qr_svg(url: str) -> str:
+    """The QR code for ``url`` as a standalone SVG with a <title> and <desc>."""
+    qr = _qr(url)
+    out = io.BytesIO()
+    qr.save(out, kind="svg", scale=SVG_SCALE, border=QR_BORDER, dark="#000", light="#fff", xmldecl=True,
+            title=f"QR code: {url}", desc=f"Scan with a phone camera to open {url}", encoding="utf-8")
+    svg = out.getvalue().decode("utf-8")
+    # A viewBox as well as the size, so that a page can scale it with CSS.
+    side = qr.symbol_size(scale=SVG_SCALE, border=QR_BORDER)[0]
+    return svg.replace("<svg ", f'<svg viewBox="0 0 {side} {side}" ', 1)
+
+
+def render_handout(edition: Edition) -> bytes:
+    """The one-page printable handout for ``edition``, as PDF bytes."""
+    with tempfile.TemporaryDirectory(prefix="audio-guide-fonts-") as folder:
+        fonts = _write_fonts(Path(folder))
+        sections = len(edition.episodes)
+        pdf = None
+        for scale in SCALES:
+            pdf, fits = _render(edition, fonts, scale, sections)
+            if fits:
+                break
+        else:  # even at the smallest type: list fewer sections
+            scale = SCALES[-1]
+            while sections > 1:
+                sections -= 1
+                pdf, fits = _render(edition, fonts, scale, sections)
+                if fits:
+                    break
+        return bytes(pdf.output())
+
+
+# --- QR ------------------------------------------------------------------------
+
+
+def _qr(url: str) -> segno.QRCode:
+    return segno.make(url, error=QR_ERROR, micro=False, boost_error=True)
+
+
+# --- Fonts and text ------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=None)
+def _font_bytes(function: str) -> bytes:
+    import pymupdf_fonts
+
+    return getattr(pymupdf_fonts, function)()
+
+
+@functools.lru_cache(maxsize=None)
+def _coverage(family: str) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    file_name, function = _FONT_FILES[(family, "")]
+    return frozenset(TTFont(io.BytesIO(_font_bytes(function)), lazy=True).getBestCmap())
+
+
+def _write_fonts(folder: Path) -> dict[tuple[str, str], Path]:
+    paths = {}
+    for key, (file_name, function) in _FONT_FILES.items():
+        paths[key] = folder / file_name
+        paths[key].write_bytes(_font_bytes(function))
+    return paths
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def printable(text: str, family: str = SANS) -> str:
+    """``text`` as the handout prints it: what the embedded font cannot draw
+    is left out (emoji, pictographs, their joiners and variation selectors)
+    or, for any other character, shown as "?"."""
+    covered = _coverage(family)
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        if ch.isspace():
+            out.append(" ")
+        elif ord(ch) in covered:
+            out.append(ch)
+        elif unicodedata.category(ch) in ("So", "Sk", "Cf", "Mn", "Me", "Co", "Cn", "Cc"):
+            continue
+        else:
+            out.append("?")
+    return _SPACES.sub(" ", "".join(out)).strip()
+
+
+def clock(ms: int) -> str:
+    """A length as m:ss (h:mm:ss from an hour), to the nearest second."""
+    seconds = (ms + 500) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def wrap_address(address: str, fits) -> list[str]:
+    """``address`` in lines for which ``fits(line)`` holds, broken after a "/"
+    when possible; a part between slashes too long for a line of its own is
+    broken before a "." or "-", and only as a last resort inside a word."""
+    lines: list[str] = []
+    line = ""
+    for part in re.findall(r"[^/]*/+|[^/]+", address):
+        if fits(line + part):
+            line += part
+            continue
+        if line:
+            lines.append(line)
+            line = ""
+        if fits(part):
+            line = part
+            continue
+        for piece in re.findall(r"[.\-]?[^.\-]+|[.\-]+", part):
+            if not fits(line + piece):
+                if line:
+                    lines.append(line)
+                line = ""
+                for ch in piece:
+                    if line and not fits(line + ch):
+                        lines.append(line)
+                        line = ""
+                    line += ch
+            else:
+                line += piece
+    if line:
+        lines.append(line)
+    return lines
+
+
+# --- Layout --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Style:
+    family: str
+    bold: bool
+    size: float  # pt
+    colour: tuple[int, int, int] = TEXT
+
+    @property
+    def line(self) -> float:  # mm
+        return self.size * PT * LINE_HEIGHT
+
+
+class _Sheet:
+    def __init__(self, edition: Edition, fonts: dict[tuple[str, str], Path], scale: float):
+        self.edition = edition
+        self.scale = scale
+        pdf = FPDF(orientation="portrait", unit="mm", format="A4")
+        pdf.set_margins(LEFT, TOP, PAGE_W - RIGHT)
+        pdf.set_auto_page_break(False)
+        pdf.c_margin = 0
+        for (family, style), path in fonts.items():
+            pdf.add_font(family, style, str(path))
+        pdf.set_text_shaping(True)
+        guide = edition.guide
+        pdf.set_title(guide.title)
+        if guide.language:
+            pdf.set_lang(guide.language)
+        subject = guide.subtitle or guide.description
+        if subject:
+            pdf.set_subject(subject)
+        if guide.author or guide.publisher:
+            pdf.set_author(guide.author or guide.publisher)
+        if guide.keywords:
+            pdf.set_keywords(" ".join(guide.keywords))
+        pdf.set_creator("audio-guide")
+        pdf.set_creation_date(_creation_date(edition))
+        pdf.viewer_preferences = ViewerPreferences(display_doc_title=True, print_scaling="None")
+        pdf.add_page()
+        self.pdf = pdf
+
+    def style(self, name: str, family: str = SANS, bold: bool = False, colour=TEXT) -> _Style:
+        return _Style(family, bold, round(SIZES[name] * self.scale, 1), colour)
+
+    def use(self, style: _Style) -> None:
+        self.pdf.set_font(style.family, "B" if style.bold else "", style.size)
+        self.pdf.set_text_color(*style.colour)
+
+    def space(self, mm: float) -> None:
+        self.pdf.set_y(self.pdf.get_y() + mm * self.scale)
+
+    def text(self, text: str, style: _Style, x: float = LEFT, width: float = WIDTH) -> None:
+        """A paragraph, wrapped to ``width``."""
+        text = printable(text, style.family)
+        if not text:
+            return
+        self.use(style)
+        self.pdf.set_x(x)
+        self.pdf.multi_cell(width, style.line, text, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
+
+    def lines(self, text: str, style: _Style, width: float) -> list[str]:
+        self.use(style)
+        return self.pdf.multi_cell(width, style.line, printable(text, style.family), dry_run=True,
+                                   output=MethodReturnValue.LINES)
+
+    def address(self, address: str, style: _Style, x: float, width: float) -> None:
+        """A web address, in lines broken where a reader expects."""
+        self.use(style)
+        for line in wrap_address(address, lambda s: self.pdf.get_string_width(s) <= width):
+            self.pdf.set_x(x)
+            self.pdf.cell(width, style.line, line, new_x=XPos.LEFT, new_y=YPos.NEXT)
+
+    def rule(self, colour=RULE, width: float = 0.4) -> None:
+        y = self.pdf.get_y()
+        self.pdf.set_draw_color(*colour)
+        self.pdf.set_line_width(width)
+        self.pdf.line(LEFT, y, RIGHT, y)
+
+
+def _render(edition: Edition, fonts, scale: float, sections: int) -> tuple[FPDF, bool]:
+    sheet = _Sheet(edition, fonts, scale)
+    pdf = sheet.pdf
+    guide = edition.guide
+    _branding(sheet)
+
+    sheet.text(guide.title, sheet.style("title", bold=True, colour=HEADING))
+    if guide.subtitle:
+        sheet.space(1)
+        sheet.text(guide.subtitle, sheet.style("subtitle", colour=HEADING))
+    if guide.description:
+        sheet.space(4)
+        sheet.text(guide.description, sheet.style("body"))
+
+    sheet.space(2)
+    _listen(sheet, page_url(edition))
+    sheet.space(2)
+    _podcast(sheet, edition.feed_url)
+    sheet.space(6)
+    _sections(sheet, sections)
+
+    flow_end = pdf.get_y()
+    licence_top = _licence(sheet)
+    return pdf, flow_end <= licence_top - 3 * scale
+
+
+def _branding(sheet: _Sheet) -> None:
+    site, pdf = sheet.edition.site, sheet.pdf
+    logo = _logo(site.logo)
+    name = printable(site.clinic_name or "")
+    contact = printable(site.contact or "")
+    if not (logo or name or contact):
+        return
+    top = pdf.get_y()
+    x = LEFT
+    logo_h = 0.0
+    if logo:
+        data, (w, h) = logo
+        logo_h = min(LOGO_MAX_H, LOGO_MAX_W * h / w)
+        logo_w = logo_h * w / h
+        pdf.image(io.BytesIO(data), x=LEFT, y=top, w=logo_w, h=logo_h)
+        x = LEFT + logo_w + 6
+    name_style = sheet.style("clinic", bold=True, colour=HEADING)
+    contact_style = sheet.style("contact")
+    width = RIGHT - x
+    text_h = (len(sheet.lines(name, name_style, width)) * name_style.line if name else 0) + \
+             (len(sheet.lines(contact, contact_style, width)) * contact_style.line if contact else 0)
+    pdf.set_y(top + max(0.0, (logo_h - text_h) / 2))
+    if name:
+        sheet.text(name, name_style, x=x, width=width)
+    if contact:
+        sheet.text(contact, contact_style, x=x, width=width)
+    pdf.set_y(max(pdf.get_y(), top + logo_h) + 3 * sheet.scale)
+    sheet.rule()
+    sheet.space(5)
+
+
+def _listen(sheet: _Sheet, url: str) -> None:
+    """The code on the left; on its right what to do with it, and the same
+    address written out for typing."""
+    pdf = sheet.pdf
+    qr = _qr(url)
+    module = QR_SYMBOL_MM / qr.symbol_size(scale=1, border=0)[0]
+    quiet = QR_BORDER * module
+    # The symbol lines up with the text above it; its quiet zone (4 modules
+    # of white) reaches into the margin, where nothing else is drawn either.
+    qr_top = pdf.get_y() + quiet
+    x = LEFT + QR_SYMBOL_MM + quiet
+    width = RIGHT - x
+    body = sheet.style("body")
+    pdf.set_y(qr_top - 1.5)
+    # In reading order: the heading, the code, then the words beside it.
+    sheet.text("Listen on your phone: scan the code", sheet.style("heading", bold=True, colour=HEADING),
+               x=x, width=width)
+    _draw_qr(pdf, qr, LEFT, qr_top, module)
+    sheet.space(2)
+    sheet.text("Open your phone\u2019s camera and point it at the code, then tap the link that appears.",
+               body, x=x, width=width)
+    sheet.space(3)
+    sheet.text("Or type this address into a web browser:", body, x=x, width=width)
+    sheet.space(1)
+    sheet.address(url, sheet.style("address", family=MONO, bold=True), x=x, width=width)
+    pdf.set_y(max(pdf.get_y(), qr_top + QR_SYMBOL_MM + quiet))
+
+
+def _podcast(sheet: _Sheet, feed_url: str) -> None:
+    sheet.text("Or follow it in a podcast app", sheet.style("heading", bold=True, colour=HEADING))
+    sheet.space(2)
+    sheet.text("In your app, choose to add a show by URL, then enter:", sheet.style("body"))
+    sheet.space(1.5)
+    sheet.address(feed_url, sheet.style("feed", family=MONO, bold=True), x=LEFT, width=WIDTH)
+
+
+def _sections(sheet: _Sheet, shown: int) -> None:
+    pdf, episodes = sheet.pdf, sheet.edition.episodes
+    sheet.text("What you will hear", sheet.style("heading", bold=True, colour=HEADING))
+    sheet.space(2)
+    row = sheet.style("row")
+    total = sheet.style("row", bold=True)
+    pad = 0.8 * sheet.scale
+    sheet.use(row)
+    number_w = pdf.get_string_width("00") + 4
+    time_w = pdf.get_string_width("00:00:00") + 2
+    title_x = LEFT + number_w
+    title_w = WIDTH - number_w - time_w - 3
+    for i, episode in enumerate(episodes[:shown]):
+        lines = sheet.lines(episode.section.title, row, title_w) or [""]
+        top = pdf.get_y()
+        height = len(lines) * row.line + 2 * pad
+        if i % 2 == 0:
+            pdf.set_fill_color(*BAND)
+            pdf.rect(LEFT, top, WIDTH, height, style="F")
+        sheet.use(row)
+        pdf.set_xy(LEFT, top + pad)
+        pdf.cell(number_w, row.line, str(episode.number))
+        for n, line in enumerate(lines):
+            pdf.set_xy(title_x, top + pad + n * row.line)
+            pdf.cell(title_w, row.line, line)
+        pdf.set_xy(RIGHT - time_w, top + pad)
+        pdf.cell(time_w, row.line, clock(episode.duration_ms), align=Align.R)
+        pdf.set_y(top + height)
+    if shown < len(episodes):
+        more = len(episodes) - shown
+        sheet.space(1)
+        sheet.text(f"and {more} more section{'s' if more > 1 else ''}: the listening page lists them all.", row)
+    sheet.rule(colour=RULE, width=0.3)
+    top = pdf.get_y()
+    sheet.use(total)
+    pdf.set_xy(title_x, top + pad)
+    pdf.cell(title_w, total.line, f"Total, all {len(episodes)} sections" if len(episodes) > 1 else "Total")
+    pdf.set_xy(RIGHT - time_w, top + pad)
+    pdf.cell(time_w, total.line, clock(sheet.edition.full.duration_ms), align=Align.R)
+    pdf.set_y(top + total.line + 2 * pad)
+
+
+def _licence(sheet: _Sheet) -> float:
+    """The licence line at the foot of the area; returns where it starts."""
+    guide = sheet.edition.guide
+    parts = [p for p in (guide.copyright, f"Licence: {guide.license}" if guide.license else None) if p]
+    if not parts:
+        return BOTTOM
+    style = sheet.style("licence")
+    text = "  \u00b7  ".join(parts)
+    height = len(sheet.lines(text, style, WIDTH)) * style.line
+    top = BOTTOM - height
+    sheet.pdf.set_y(top)
+    sheet.text(text, style)
+    return top
+
+
+def _draw_qr(pdf: FPDF, qr: segno.QRCode, x: float, y: float, module: float) -> None:
+    """Each run of dark modules as one rectangle, overlapping the next row by a
+    hair so that no viewer shows seams between rows."""
+    pdf.set_fill_color(0, 0, 0)
+    for r, row in enumerate(qr.matrix_iter(scale=1, border=0)):
+        c = 0
+        row = list(row)
+        while c < len(row):
+            if row[c]:
+                start = c
+                while c < len(row) and row[c]:
+                    c += 1
+                pdf.rect(x + start * module, y + r * module, (c - start) * module,
+                         module + (0.02 if r < len(row) - 1 else 0), style="F")
+            else:
+                c += 1
+
+
+def _logo(path: str | None) -> tuple[bytes, tuple[int, int]] | None:
+    """The logo file's bytes and size, if it is a readable PNG or JPEG."""
+    if not path:
+        return None
+    try:
+        data = Path(path).read_bytes()
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("PNG", "JPEG"):
+                return None
+            image.load()
+            size = image.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+    if not size[0] or not size[1]:
+        return None
+    return data, size
+
+
+def _creation_date(edition: Edition) -> _dt.datetime:
+    guide = edition.guide
+    day = guide.published or guide.updated or _dt.date(2000, 1, 1)
+    return _dt.datetime(day.year, day.month, day.day, tzinfo=_dt.timezone.utc)

@@ -1,0 +1,520 @@
+"""The listening page of an edition (``<guide>/index.html``) and the catalog
+of several guides (``index.html`` above them).
+
+Who listens: people who are blind or have low vision, who read with
+difficulty, or who are grieving, often on a phone. So the page is one static
+file that works from any web host and without JavaScript: the native players,
+chapters, transcripts, downloads and subscribe links are all plain HTML, with
+links relative to the guide's folder. The inlined script (page_assets/page.js)
+only enhances: it highlights the sentence being spoken, seeks from sentences
+and chapters, adds speed and skip controls, keeps one player playing, and
+fills in the lock-screen controls (Media Session).
+
+Everything the guide wrote goes through ``html.escape``; the script reads
+titles from escaped data attributes, never from text pasted into code. The
+output depends only on the edition (no clock), so a rebuild of the same
+edition writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Sequence
+from urllib.parse import quote, urlsplit
+
+from .model import Edition, Episode, Line
+
+ASSETS = Path(__file__).with_name("page_assets")
+SPEEDS = ("0.75", "1", "1.25", "1.5", "1.75", "2")  # the select's values, as the script writes them back
+SKIP_BACK_S = 15
+SKIP_FORWARD_S = 30
+# Primary language subtags written right to left.
+RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "ug", "ur", "yi"})
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+# Addresses that only work on the computer that built the edition (pipeline.LOCAL_BASE_URL).
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+@lru_cache(maxsize=None)
+def _asset(name: str) -> str:
+    text = (ASSETS / name).read_text(encoding="utf-8")
+    # Inlined in <style>/<script>: a closing tag inside would end the element early.
+    if re.search(r"</(style|script)", text, re.IGNORECASE):
+        raise ValueError(f"{name} must not contain a closing </style> or </script> tag")
+    return text.strip()
+
+
+# Formatting ---------------------------------------------------------------
+
+
+def clock(ms: int) -> str:
+    """A length as a player shows it: 4:02, or 1:04:02 past the hour."""
+    hours, rest = divmod(round(ms / 1000), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def _duration(ms: int) -> str:
+    """A <time> element: the clock for the eye, an ISO 8601 duration for machines."""
+    hours, rest = divmod(round(ms / 1000), 3600)
+    minutes, seconds = divmod(rest, 60)
+    iso = "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + f"{seconds}S"
+    return f'<time datetime="{iso}">{clock(ms)}</time>'
+
+
+def _size(size: int) -> str:
+    """Bytes as people on a metered phone plan read them."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _date(day: _dt.date) -> str:
+    # Month names spelled out here, not by strftime, which follows the locale.
+    return f'<time datetime="{day.isoformat()}">{day.day} {MONTHS[day.month - 1]} {day.year}</time>'
+
+
+def _seconds(ms: int) -> str:
+    """A media fragment time (#t=) in seconds, without needless zeros."""
+    return f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
+
+
+def _direction(language: str) -> str:
+    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _hidden(text: str) -> str:
+    """Words for screen readers only: they make a short visible label unique."""
+    return f'<span class="visually-hidden">{text}</span>'
+
+
+def _linkable(path: str | None) -> str | None:
+    """``path`` as an href if the page can link it: a web address, or a path
+    relative to the guide's folder. A path on the building computer is not."""
+    if not path:
+        return None
+    parts = urlsplit(path)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return path
+    if parts.scheme or path.startswith(("/", "\\")) or ".." in Path(path).parts or re.match(r"^[A-Za-z]:", path):
+        return None
+    return path
+
+
+# Subscribing --------------------------------------------------------------
+
+
+def app_links(feed_url: str) -> list[tuple[str, str]]:
+    """(app, link) pairs that open a podcast app at the subscribe screen."""
+    bare = feed_url.split("://", 1)[-1]
+    return [
+        ("Apple Podcasts", f"podcasts://{bare}"),
+        ("Pocket Casts", f"pktc://subscribe/{bare}"),
+        ("Overcast", f"overcast://x-callback-url/add?url={quote(feed_url, safe='')}"),
+        ("AntennaPod", f"antennapod-subscribe://{bare}"),
+    ]
+
+
+# The guide page -----------------------------------------------------------
+
+
+def render_page(edition: Edition) -> str:
+    """The listening page for one guide, to be written to ``<guide>/index.html``."""
+    guide = edition.guide
+    lang = guide.language
+    summary = guide.description or guide.subtitle or guide.title
+    page_title = f"{guide.title}: {guide.subtitle}" if guide.subtitle else guide.title
+    album = guide.subtitle or guide.title
+    return "\n".join([
+        "<!DOCTYPE html>",
+        f'<html lang="{_e(lang)}" dir="{_direction(lang)}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="color-scheme" content="light dark">',
+        f"<title>{_e(page_title)} (audio guide)</title>",
+        f'<meta name="description" content="{_e(summary)}">',
+        f'<link rel="alternate" type="application/rss+xml" title="{_e(guide.title)}" href="feed.xml">',
+        # The cover is loaded by the page anyway: as the icon it costs nothing more (and no 404 for /favicon.ico).
+        f'<link rel="icon" href="{_e(edition.cover)}" type="image/jpeg">',
+        f'<link rel="apple-touch-icon" href="{_e(edition.cover)}">',
+        # Before the styles, so the controls that need JavaScript appear in the first paint, without a jump.
+        '<script>document.documentElement.className += " js";</script>',
+        f"<style>\n{_asset('page.css')}\n</style>",
+        "</head>",
+        f'<body data-guide-title="{_e(guide.title)}" data-album="{_e(album)}" data-cover="{_e(edition.cover)}">',
+        '<a class="skip-link" href="#page_main">Skip to the guide</a>',
+        _header(edition),
+        '<main id="page_main" tabindex="-1">',
+        '<div class="wrap">',
+        _contents(edition),
+        _how_to_listen(edition),
+        *(_episode(edition, episode) for episode in edition.episodes),
+        _whole_guide(edition),
+        _subscribe(edition),
+        "</div>",
+        "</main>",
+        _footer(edition),
+        f"<script>\n{_asset('page.js')}\n</script>",
+        "</body>",
+        "</html>",
+        "",
+    ])
+
+
+def _branding(edition: Edition) -> str:
+    site = edition.site
+    if not (site.clinic_name or site.contact):
+        return ""
+    logo = _linkable(site.logo)
+    # The clinic's name is written beside the logo, so the logo itself is decoration: alt="".
+    image = f'<img class="logo" src="{_e(logo)}" alt="" height="48">' if logo else ""
+    name = f'<span class="clinic-name">{_e(site.clinic_name)}</span>' if site.clinic_name else ""
+    contact = f'<span class="clinic-contact">{_e(site.contact)}</span>' if site.contact else ""
+    return f'<p class="clinic" dir="auto">{image}{name}{contact}</p>'
+
+
+def _header(edition: Edition) -> str:
+    guide = edition.guide
+    sections = len(edition.episodes)
+    subtitle = f'<p class="subtitle" dir="auto">{_e(guide.subtitle)}</p>' if guide.subtitle else ""
+    description = f'<p class="description" dir="auto">{_e(guide.description)}</p>' if guide.description else ""
+    return "\n".join([
+        '<header class="page-header">',
+        '<div class="wrap">',
+        _branding(edition),
+        '<div class="hero">',
+        # The cover shows the title, which is the h1 beside it: decoration for a screen reader.
+        f'<img class="cover" src="{_e(edition.cover)}" alt="" width="3000" height="3000" decoding="async">',
+        '<div class="hero-text">',
+        f'<h1 dir="auto">{_e(guide.title)}</h1>',
+        subtitle,
+        description,
+        f'<p class="facts">An audio guide in {_plural(sections, "section")}, '
+        f"{_duration(edition.full.duration_ms)} in all, with the words of every section to read along.</p>",
+        "</div>",
+        "</div>",
+        "</div>",
+        "</header>",
+    ])
+
+
+def _contents(edition: Edition) -> str:
+    items = "\n".join(
+        f'<li><a href="#{_e(ep.section.id)}"><span class="toc-title" dir="auto">{_e(ep.section.title)}</span> '
+        f'<span class="toc-length">{_duration(ep.duration_ms)}</span></a></li>'
+        for ep in edition.episodes)
+    return "\n".join([
+        '<nav class="contents" aria-labelledby="page_contents_title">',
+        '<h2 id="page_contents_title">Sections</h2>',
+        f'<ol>\n{items}\n</ol>',
+        "</nav>",
+    ])
+
+
+def _how_to_listen(edition: Edition) -> str:
+    return "\n".join([
+        '<div class="how-to">',
+        '<p class="needs-js">Press Play on any section. The sentence being read is highlighted, and you can '
+        "select any sentence to listen from there. You can change the speed, go back "
+        f"{SKIP_BACK_S} seconds or forward {SKIP_FORWARD_S} seconds. Take your time: you can stop whenever "
+        "you need to and come back later.</p>",
+        '<p class="no-js">Each section has its own player and the words it reads. Select any sentence to '
+        "hear the audio from that point. Take your time: you can stop whenever you need to and come back "
+        "later.</p>",
+        "</div>",
+    ])
+
+
+def _episode(edition: Edition, episode: Episode) -> str:
+    section = episode.section
+    sid = section.id  # the id feed links land on (index.html#<id>): never change it
+    title = _e(section.title)
+    files = episode.files
+    audio = _e(files.audio)
+    chapter_starts = " ".join(str(mark.start) for mark in episode.chapters) or "0"
+    total = len(edition.episodes)
+    return "\n".join([
+        f'<section class="episode" id="{_e(sid)}" aria-labelledby="{_e(sid)}_title" data-title="{title}">',
+        f'<h2 id="{_e(sid)}_title"><span class="kicker">Section {episode.number} of {total}'
+        f'{_hidden(": ")}</span> <bdi>{title}</bdi></h2>',
+        '<div class="episode-body">',
+        '<div class="listen">',
+        f'<p class="length">Length {_duration(episode.duration_ms)}</p>',
+        # preload="none": nothing is fetched on a metered phone until the listener asks.
+        f'<audio controls preload="none" src="{audio}" aria-labelledby="{_e(sid)}_title" '
+        f'data-chapters="{chapter_starts}">',
+        f'<track kind="captions" src="{_e(files.vtt)}" srclang="{_e(edition.guide.language)}" label="Words">',
+        f'<a href="{audio}">Download the audio of {title}</a>',
+        "</audio>",
+        _controls(sid, title),
+        '<p class="player-error" role="status" hidden></p>',
+        _parts(episode),
+        _downloads(episode),
+        "</div>",
+        _transcript(episode),
+        "</div>",
+        "</section>",
+    ])
+
+
+_PLAY_ICON = ('<svg class="icon icon-play" viewBox="0 0 24 24" aria-hidden="true" focusable="false">'
+              '<path d="M7 4.5v15l13-7.5z"/></svg>'
+              '<svg class="icon icon-pause" viewBox="0 0 24 24" aria-hidden="true" focusable="false">'
+              '<path d="M6 4h4.5v16H6zM13.5 4H18v16h-4.5z"/></svg>')
+
+
+def _controls(sid: str, title: str) -> str:
+    """Play, skip and speed: buttons the script wires up, hidden without it
+    (the native player does the same, only smaller)."""
+    options = "".join(f'<option value="{s}"{" selected" if s == "1" else ""}>{s}×{" (normal)" if s == "1" else ""}'
+                      "</option>" for s in SPEEDS)
+    return "\n".join([
+        f'<div class="controls needs-js" role="group" aria-label="Player controls: {title}">',
+        f'<button type="button" class="play">{_PLAY_ICON}<span class="play-label">Play</span>'
+        f"{_hidden(' ' + title)}</button>",
+        f'<button type="button" class="skip" data-skip="-{SKIP_BACK_S}" aria-label="Back {SKIP_BACK_S} seconds">'
+        f"Back {SKIP_BACK_S} s</button>",
+        f'<button type="button" class="skip" data-skip="{SKIP_FORWARD_S}" '
+        f'aria-label="Forward {SKIP_FORWARD_S} seconds">Forward {SKIP_FORWARD_S} s</button>',
+        f'<span class="speed-field"><label for="{_e(sid)}_speed">Speed</label> '
+        f'<select id="{_e(sid)}_speed" class="speed">{options}</select></span>',
+        "</div>",
+    ])
+
+
+def _parts(episode: Episode) -> str:
+    """The chapters as jump points: links to the MP3 at that time (a media
+    fragment) that the script turns into a seek in the player above."""
+    if len(episode.chapters) < 2:
+        return ""  # one chapter is the whole section: the Play button already starts it
+    sid = episode.section.id
+    items = "\n".join(
+        f'<li><a class="part" href="{_e(episode.files.audio)}#t={_seconds(mark.start)}" data-start="{mark.start}">'
+        f'<span class="part-title" dir="auto">{_e(mark.title)}</span> '
+        f'<span class="part-time">{_duration(mark.start)}</span></a></li>'
+        for mark in episode.chapters)
+    return "\n".join([
+        f'<h3 id="{_e(sid)}_parts">Parts</h3>',
+        f'<ol class="parts" aria-labelledby="{_e(sid)}_parts">\n{items}\n</ol>',
+    ])
+
+
+def _downloads(episode: Episode) -> str:
+    files = episode.files
+    title = _e(episode.section.title)
+    formats = [("Web page", files.html, "text/html"), ("Plain text", files.txt, "text/plain"),
+               ("SRT subtitles", files.srt, "application/x-subrip"), ("WebVTT captions", files.vtt, "text/vtt")]
+    transcripts = "\n".join(
+        f'<li><a href="{_e(href)}" type="{kind}">{label}{_hidden(", transcript of " + title)}</a></li>'
+        for label, href, kind in formats)
+    return "\n".join([
+        f'<h3 id="{_e(episode.section.id)}_downloads">Download</h3>',
+        '<ul class="links">',
+        f'<li><a href="{_e(files.audio)}" type="audio/mpeg" download>MP3 audio{_hidden(" of " + title)} '
+        f'<span class="detail">({_duration(episode.duration_ms)}, {_size(episode.size)})</span></a></li>',
+        "</ul>",
+        '<p class="links-label">Transcript, to read or print:</p>',
+        f'<ul class="links">\n{transcripts}\n</ul>',
+    ])
+
+
+def _blocks(lines: Sequence[Line]) -> list[tuple[str, list[Line]]]:
+    """Lines grouped as the guide groups them: (role, lines) per paragraph,
+    list item, heading or announcement."""
+    groups: list[tuple[str, list[Line]]] = []
+    for line in lines:
+        if groups and line.block >= 0 and groups[-1][1][-1].block == line.block:
+            groups[-1][1].append(line)
+        else:
+            groups.append((line.role, [line]))
+    return groups
+
+
+def _line(episode: Episode, line: Line, text: str) -> str:
+    return (f'<a class="line" href="{_e(episode.files.audio)}#t={_seconds(line.start)}" '
+            f'data-start="{line.start}" data-end="{line.end}">{_e(text)}</a>')
+
+
+def _transcript(episode: Episode) -> str:
+    sid = episode.section.id
+    # The speech adds a full stop after a heading; on the page the heading reads as the guide wrote it.
+    titles = iter([chapter.title for chapter in episode.section.chapters if chapter.title is not None])
+    body: list[str] = []
+    in_list = False
+    for role, group in _blocks(episode.lines):
+        if (role == "item") != in_list:
+            body.append("<ul>" if role == "item" else "</ul>")
+            in_list = role == "item"
+        if role == "heading":
+            line = group[0]
+            body.append(f'<h4 dir="auto">{_line(episode, line, next(titles, line.text))}</h4>')
+            continue
+        spans = " ".join(_line(episode, line, line.text) for line in group)
+        if role == "item":
+            body.append(f'<li dir="auto">{spans}</li>')
+        else:
+            css = ' class="announcement"' if role == "announcement" else ""
+            body.append(f'<p{css} dir="auto">{spans}</p>')
+    if in_list:
+        body.append("</ul>")
+    return "\n".join([
+        '<div class="transcript">',
+        f'<h3 id="{_e(sid)}_words">Read along</h3>',
+        '<p class="hint needs-js">Select a sentence to listen from there. The arrow keys move from sentence '
+        "to sentence.</p>",
+        '<p class="hint no-js">Each sentence links to the audio at that point.</p>',
+        f'<div class="lines" aria-labelledby="{_e(sid)}_words" role="region">',
+        *body,
+        "</div>",
+        "</div>",
+    ])
+
+
+def _whole_guide(edition: Edition) -> str:
+    full = edition.full
+    sections = _plural(len(edition.episodes), "section")
+    items = [f'<li><a href="{_e(full.audio)}" type="audio/mpeg" download>MP3 audio of the whole guide '
+             f'<span class="detail">({_duration(full.duration_ms)}, {_size(full.size)})</span></a></li>']
+    if full.audiobook:
+        items.append(f'<li><a href="{_e(full.audiobook)}" type="audio/mp4" download>Audiobook with chapters '
+                     f'<span class="detail">(M4B, {_duration(full.duration_ms)})</span></a></li>')
+    return "\n".join([
+        '<section class="panel" aria-labelledby="page_whole_title">',
+        '<h2 id="page_whole_title">The whole guide in one file</h2>',
+        f"<p>All {sections}, one after another, to keep on your phone and listen to offline. "
+        "The audiobook remembers your place in apps such as Apple Books.</p>" if full.audiobook else
+        f"<p>All {sections}, one after another, to keep on your phone and listen to offline.</p>",
+        '<ul class="links">',
+        *items,
+        "</ul>",
+        "</section>",
+    ])
+
+
+def _subscribe(edition: Edition) -> str:
+    feed_url = edition.feed_url
+    apps = "\n".join(f'<li><a href="{_e(link)}">{_e(app)}</a></li>' for app, link in app_links(feed_url))
+    local = urlsplit(feed_url).hostname in LOCAL_HOSTS
+    note = ('<p class="note">This copy is for trying the guide out on the computer that made it: the feed '
+            "address works only there until the guide is published at its public address.</p>") if local else ""
+    return "\n".join([
+        '<section class="panel" aria-labelledby="page_subscribe_title">',
+        '<h2 id="page_subscribe_title">Listen in a podcast app</h2>',
+        "<p>Follow this guide as a podcast: your app downloads every section, keeps your place, and plays "
+        "with the screen locked.</p>",
+        note,
+        '<h3 id="page_apps_title">Open it in your app</h3>',
+        f'<ul class="links" aria-labelledby="page_apps_title">\n{apps}\n</ul>',
+        '<h3 id="page_address_title">Or add it by its address</h3>',
+        "<p>In your podcast app, choose “Add by address” or “Follow a show by URL” and paste this:</p>",
+        # Shown whole and wrapped (an input would cut a long address off on a phone); one tap selects it all.
+        f'<p class="feed-address">Podcast feed address: <code id="page_feed_url" dir="ltr">{_e(feed_url)}</code></p>',
+        '<p class="copy-row needs-js"><button type="button" class="copy" aria-describedby="page_copy_status">'
+        "Copy address</button></p>",
+        '<p id="page_copy_status" class="copy-status" role="status"></p>',
+        f'<p><a href="feed.xml" type="application/rss+xml">RSS feed</a> (for feed readers)</p>',
+        "</section>",
+    ])
+
+
+def _footer(edition: Edition) -> str:
+    guide, site = edition.guide, edition.site
+    lines = ["<p>Read aloud by a computer voice from the written guide. The words on this page are the "
+             "guide’s own.</p>"]
+    dates = []
+    if guide.published:
+        dates.append(f"Published {_date(guide.published)}")
+    if guide.updated:
+        dates.append(f"updated {_date(guide.updated)}")
+    if dates:
+        lines.append(f"<p>{', '.join(dates)}.</p>")
+    if guide.copyright:
+        lines.append(f'<p dir="auto">{_e(guide.copyright)}</p>')
+    if guide.license:
+        lines.append(f'<p>License: <span dir="auto">{_e(guide.license)}</span></p>')
+    if site.clinic_name or site.contact:
+        who = [f"Shared by {_e(site.clinic_name)}."] if site.clinic_name else []
+        lines.append(f'<p dir="auto">{" ".join(who + ([_e(site.contact)] if site.contact else []))}</p>')
+    return "\n".join(['<footer class="page-footer">', '<div class="wrap">', *lines, "</div>", "</footer>"])
+
+
+# The catalog --------------------------------------------------------------
+
+
+def render_catalog(editions: Sequence[Edition]) -> str:
+    """A page listing every guide, to be written to ``index.html`` in the
+    output folder when it holds several guides."""
+    languages = {edition.guide.language for edition in editions}
+    # One language for all: it is the page's. Several: each guide's entry says its own.
+    lang = languages.pop() if len(languages) == 1 else "en"
+    clinics = {edition.site.clinic_name for edition in editions}
+    clinic = clinics.pop() if len(clinics) == 1 else None
+    heading = f"Audio guides from {clinic}" if clinic else "Audio guides"
+    contact = next((edition.site.contact for edition in editions if edition.site.contact), None) if clinic else None
+    entries = "\n".join(_catalog_entry(edition, lang) for edition in editions)
+    return "\n".join([
+        "<!DOCTYPE html>",
+        f'<html lang="{_e(lang)}" dir="{_direction(lang)}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<meta name="color-scheme" content="light dark">',
+        f"<title>{_e(heading)}</title>",
+        f"<style>\n{_asset('page.css')}\n</style>",
+        "</head>",
+        "<body>",
+        '<a class="skip-link" href="#page_main">Skip to the guides</a>',
+        '<header class="page-header">',
+        '<div class="wrap">',
+        f'<h1 dir="auto">{_e(heading)}</h1>',
+        f'<p class="clinic"><span class="clinic-contact">{_e(contact)}</span></p>' if contact else "",
+        "<p>Each guide is read aloud, with its words to read along. Listen here, download it, or follow it in "
+        "a podcast app.</p>",
+        "</div>",
+        "</header>",
+        '<main id="page_main" tabindex="-1">',
+        '<div class="wrap">',
+        f'<ul class="catalog">\n{entries}\n</ul>',
+        '<p class="opml"><a href="feeds.opml" type="text/x-opml">All the podcast feeds in one file (OPML)</a>, '
+        "for podcast apps that import a list.</p>",
+        "</div>",
+        "</main>",
+        "</body>",
+        "</html>",
+        "",
+    ])
+
+
+def _catalog_entry(edition: Edition, page_lang: str) -> str:
+    guide = edition.guide
+    href = quote(guide.slug) + "/"
+    lang = f' lang="{_e(guide.language)}"' if guide.language != page_lang else ""
+    subtitle = f'<p class="subtitle" dir="auto">{_e(guide.subtitle)}</p>' if guide.subtitle else ""
+    description = f'<p dir="auto">{_e(guide.description)}</p>' if guide.description else ""
+    return "\n".join([
+        f'<li class="catalog-entry"{lang}>',
+        f'<img class="cover" src="{_e(href + edition.cover)}" alt="" width="3000" height="3000" loading="lazy" '
+        'decoding="async">',
+        '<div>',
+        f'<h2 dir="auto"><a href="{_e(href)}">{_e(guide.title)}</a></h2>',
+        subtitle,
+        description,
+        f'<p class="facts">{_plural(len(edition.episodes), "section")}, '
+        f"{_duration(edition.full.duration_ms)} in all</p>",
+        "</div>",
+        "</li>",
+    ])
