@@ -6,22 +6,15 @@ Times are integer milliseconds; audio is numpy int16/float32 mono.
 
 from __future__ import annotations
 
-import io
 import tempfile
-import warnings
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 from scipy import ndimage, signal
 
-with warnings.catch_warnings():
-    # pydub looks for ffmpeg on PATH when imported; we hand it ours instead.
-    warnings.simplefilter("ignore", RuntimeWarning)
-    from pydub import AudioSegment
-
 from .errors import ToolError
-from .tools import ffmpeg, run_ffmpeg
+from .tools import run_ffmpeg
 
 # -16 LUFS integrated as heard is the podcast norm. Players play a mono file on
 # both speakers, so the file itself measures 3 LU lower (BS.1770 counts one
@@ -136,20 +129,13 @@ def encode_mp3(pcm: np.ndarray, rate: int) -> bytes:
     """Encode mono int16 PCM as CBR MP3 with a LAME header and no tags.
 
     CBR keeps seeking exact in every player; 64 kb/s mono at 44.1 kHz is
-    above Apple's minimum for hosted spoken word.
+    above Apple's minimum for hosted spoken word. The audio goes to ffmpeg
+    through a pipe: no temporary files, one process.
     """
-    AudioSegment.converter = ffmpeg()
-    segment = AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=rate, channels=1)
-    out = io.BytesIO()
-    try:
-        segment.export(
-            out, format="mp3", codec="libmp3lame", bitrate=MP3_BITRATE,
-            parameters=["-ar", str(MP3_SAMPLE_RATE), "-ac", "1", "-id3v2_version", "0",
-                        "-write_xing", "1", "-bitexact", "-map_metadata", "-1"],
-        )
-    except Exception as exc:  # pydub raises CouldntEncodeError with ffmpeg's output
-        raise ToolError(f"MP3 encoding failed: {str(exc).strip().splitlines()[-1]}") from None
-    return out.getvalue()
+    return run_ffmpeg(["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "-", "-ar", str(MP3_SAMPLE_RATE),
+                       "-ac", "1", "-c:a", "libmp3lame", "-b:a", MP3_BITRATE, "-id3v2_version", "0",
+                       "-write_xing", "1", "-bitexact", "-map_metadata", "-1", "-f", "mp3", "-"],
+                      stdin=pcm.tobytes()).stdout
 
 
 # MPEG-1 Layer III bitrates (kb/s) by index, and MPEG-1/2/2.5 sample rates.

@@ -21,14 +21,17 @@ for later, in the order they are likely to need it:
 
 Legibility
 ----------
-* Large type: body text 15 pt, headings 19 pt, the title 30 pt; addresses in
-  a bold monospaced face at 16 pt (13 pt for the longer feed address). If a
-  long guide would overflow the page everything is scaled down step by step,
-  never below 80 % (body text 12 pt); a guide with more sections than still
-  fit lists as many as fit and says how many more the listening page has.
-* High contrast: near-black text (#1B1B1F, 16.9:1 on white) and deep plum
-  headings (#3A2340, 13.4:1); the only colours under that are decorations
-  (thin rules, a very light band behind every other section row), never text.
+* Large type: body text 14 pt, headings 18 pt, the title 28 pt; addresses in
+  a bold monospaced face at 16 pt (13 pt for the longer feed address). All
+  of it is scaled up (to 120 %) when a short guide leaves room, and down when
+  a long one would overflow, never below 86 % (body text 12 pt); a guide
+  with more sections than still fit then lists as many as fit and says how
+  many more the listening page has. The real guide, with a clinic's name,
+  contact line and logo, prints at 100 %.
+* High contrast: near-black text (#1B1B1F, 17:1 on white, 15:1 on the row
+  band) and deep plum headings (#3A2340, 14:1); everything lighter is
+  decoration (thin rules, a very light band behind every other section row),
+  never text.
 * Generous spacing: 1.35 line height, space between blocks, a ragged right
   edge (no justification, no hyphenation).
 * Addresses are wrapped where a reader expects a break: after a "/", else
@@ -40,7 +43,7 @@ Paper: A4 and US Letter alike
 The page is A4 (210 x 297 mm) but everything is drawn inside the area that
 survives on US Letter (215.9 x 279.4 mm) whichever way a printer places an A4
 page on it (aligned to the top, or centred, which crops 8.8 mm from top and
-bottom): x from 15 to 195 mm, y from 24 to 264 mm. That keeps at least 15 mm
+bottom): x from 16 to 194 mm, y from 24 to 264 mm. That keeps at least 15 mm
 of white on every side on either paper. The PDF also asks viewers to print at
 actual size, so the QR code keeps its size; a printer that shrinks to fit
 anyway scales the page by 0.94 at most.
@@ -84,7 +87,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+import pymupdf_fonts
 import segno
+from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 from fpdf.prefs import ViewerPreferences
@@ -97,7 +102,8 @@ from .model import Edition
 PAGE_W, PAGE_H = 210.0, 297.0                  # A4
 LETTER_W, LETTER_H = 215.9, 279.4              # US Letter
 MARGIN = 15.0                                  # white space kept on every side, on either paper
-LEFT, RIGHT = MARGIN, PAGE_W - MARGIN          # 15 .. 195: A4 is the narrower paper
+INSET = 1.0                                    # room for glyphs that overhang their box (the J's hook)
+LEFT, RIGHT = MARGIN + INSET, PAGE_W - MARGIN - INSET  # 16 .. 194: A4 is the narrower paper
 TOP = 24.0                                     # >= 15 + (297 - 279.4) / 2: centred on Letter
 BOTTOM = 264.0                                 # <= 279.4 - 15: top-aligned on Letter
 WIDTH = RIGHT - LEFT
@@ -120,16 +126,17 @@ SIZES = {  # points, at scale 1
     "clinic": 17, "contact": 14, "row": 14, "licence": 12,
 }
 LINE_HEIGHT = 1.35           # in font sizes
-SCALES = (1.0, 0.95, 0.9, 0.85, 0.8)
+# Tried in turn until everything fits: a short guide gets larger type, a long
+# one smaller, never below body text of 12 pt.
+SCALES = (1.2, 1.15, 1.1, 1.05, 1.0, 0.95, 0.9, 0.86)
 LOGO_MAX_H, LOGO_MAX_W = 16.0, 50.0
 PT = 25.4 / 72               # mm per point
 
 SANS, MONO = "FiraGO", "CascadiaMono"
-_FONT_FILES = {  # (family, style): (file name, pymupdf_fonts function)
-    (SANS, ""): ("FiraGO-Regular.ttf", "_figo"),
-    (SANS, "B"): ("FiraGO-Bold.ttf", "_figbo"),
-    (MONO, ""): ("CascadiaMono-Regular.ttf", "_cascadia"),
-    (MONO, "B"): ("CascadiaMono-Bold.ttf", "_cascadiab"),
+_FONT_FILES = {  # (family, style): (file name, pymupdf_fonts code)
+    (SANS, ""): ("FiraGO-Regular.ttf", "figo"),
+    (SANS, "B"): ("FiraGO-Bold.ttf", "figbo"),
+    (MONO, "B"): ("CascadiaMono-Bold.ttf", "cascadiab"),
 }
 
 
@@ -174,7 +181,7 @@ def render_handout(edition: Edition) -> bytes:
                 break
         else:  # even at the smallest type: list fewer sections
             scale = SCALES[-1]
-            while sections > 1:
+            while sections > 0:
                 sections -= 1
                 pdf, fits = _render(edition, fonts, scale, sections)
                 if fits:
@@ -193,47 +200,54 @@ def _qr(url: str) -> segno.QRCode:
 
 
 @functools.lru_cache(maxsize=None)
-def _font_bytes(function: str) -> bytes:
-    import pymupdf_fonts
-
-    return getattr(pymupdf_fonts, function)()
+def _font_bytes(code: str) -> bytes:
+    return pymupdf_fonts.myfont(code)
 
 
 @functools.lru_cache(maxsize=None)
 def _coverage(family: str) -> frozenset[int]:
-    from fontTools.ttLib import TTFont
-
-    file_name, function = _FONT_FILES[(family, "")]
-    return frozenset(TTFont(io.BytesIO(_font_bytes(function)), lazy=True).getBestCmap())
+    """Every character the family's fonts all draw."""
+    maps = [TTFont(io.BytesIO(_font_bytes(code)), lazy=True).getBestCmap()
+            for (name, _), (_, code) in _FONT_FILES.items() if name == family]
+    return frozenset.intersection(*(frozenset(m) for m in maps))
 
 
 def _write_fonts(folder: Path) -> dict[tuple[str, str], Path]:
+    """The fonts as files, which is how fpdf2 takes them."""
     paths = {}
-    for key, (file_name, function) in _FONT_FILES.items():
+    for key, (file_name, code) in _FONT_FILES.items():
         paths[key] = folder / file_name
-        paths[key].write_bytes(_font_bytes(function))
+        paths[key].write_bytes(_font_bytes(code))
     return paths
 
 
 _SPACES = re.compile(r"\s+")
+_DROP = frozenset(("So", "Sk", "Cf", "Mn", "Me", "Co", "Cn", "Cc", "Cs"))
+_JOINERS = frozenset("\u200d\u20e3") | frozenset(map(chr, range(0xFE00, 0xFE10)))
 
 
 def printable(text: str, family: str = SANS) -> str:
-    """``text`` as the handout prints it: what the embedded font cannot draw
-    is left out (emoji, pictographs, their joiners and variation selectors)
-    or, for any other character, shown as "?"."""
+    """``text`` as the handout prints it in ``family``: what the font cannot
+    draw is left out when it is a pictograph, emoji or a mark or format
+    character (with the joiners and variation selectors that go with it),
+    and shown as "?" otherwise (a letter of a script the font lacks)."""
     covered = _coverage(family)
-    out = []
-    for ch in unicodedata.normalize("NFC", text):
+    chars = list(unicodedata.normalize("NFC", text))
+    kept: list[str | None] = []  # None: left out
+    for ch in chars:
         if ch.isspace():
-            out.append(" ")
+            kept.append(" ")
         elif ord(ch) in covered:
-            out.append(ch)
-        elif unicodedata.category(ch) in ("So", "Sk", "Cf", "Mn", "Me", "Co", "Cn", "Cc"):
-            continue
+            kept.append(ch)
+        elif unicodedata.category(ch) in _DROP:
+            kept.append(None)
         else:
-            out.append("?")
-    return _SPACES.sub(" ", "".join(out)).strip()
+            kept.append("?")
+    for i, ch in enumerate(chars):  # a joiner next to something left out goes too
+        if ch in _JOINERS and kept[i] is not None:
+            if (i and kept[i - 1] is None) or (i + 1 < len(chars) and kept[i + 1] is None):
+                kept[i] = None
+    return _SPACES.sub(" ", "".join(ch for ch in kept if ch is not None)).strip()
 
 
 def clock(ms: int) -> str:
@@ -347,15 +361,16 @@ class _Sheet:
     def address(self, address: str, style: _Style, x: float, width: float) -> None:
         """A web address, in lines broken where a reader expects."""
         self.use(style)
-        for line in wrap_address(address, lambda s: self.pdf.get_string_width(s) <= width):
+        fits = lambda line: self.pdf.get_string_width(line) <= width  # noqa: E731
+        for line in wrap_address(printable(address, style.family), fits):
             self.pdf.set_x(x)
             self.pdf.cell(width, style.line, line, new_x=XPos.LEFT, new_y=YPos.NEXT)
 
     def rule(self, colour=RULE, width: float = 0.4) -> None:
-        y = self.pdf.get_y()
-        self.pdf.set_draw_color(*colour)
-        self.pdf.set_line_width(width)
-        self.pdf.line(LEFT, y, RIGHT, y)
+        """A thin horizontal rule across the area (a filled box: no line caps
+        reaching past its ends)."""
+        self.pdf.set_fill_color(*colour)
+        self.pdf.rect(LEFT, self.pdf.get_y() - width / 2, WIDTH, width, style="F")
 
 
 def _render(edition: Edition, fonts, scale: float, sections: int) -> tuple[FPDF, bool]:
@@ -440,7 +455,7 @@ def _listen(sheet: _Sheet, url: str) -> None:
     sheet.text("Or type this address into a web browser:", body, x=x, width=width)
     sheet.space(1)
     sheet.address(url, sheet.style("address", family=MONO, bold=True), x=x, width=width)
-    pdf.set_y(max(pdf.get_y(), qr_top + QR_SYMBOL_MM + quiet))
+    pdf.set_y(max(pdf.get_y() + 5 * sheet.scale, qr_top + QR_SYMBOL_MM + quiet))
 
 
 def _podcast(sheet: _Sheet, feed_url: str) -> None:
@@ -482,7 +497,8 @@ def _sections(sheet: _Sheet, shown: int) -> None:
     if shown < len(episodes):
         more = len(episodes) - shown
         sheet.space(1)
-        sheet.text(f"and {more} more section{'s' if more > 1 else ''}: the listening page lists them all.", row)
+        sheet.text(f"and {more} more section{'s' if more > 1 else ''}: the listening page lists them all."
+                   if shown else f"The listening page lists all {more} sections.", row)
     sheet.rule(colour=RULE, width=0.3)
     top = pdf.get_y()
     sheet.use(total)

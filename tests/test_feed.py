@@ -185,6 +185,11 @@ def test_special_characters_read_back_exactly(special):
     assert as_text(pp["episodes"][0]["description_html"]).startswith(opening)
     assert as_text(fp.entries[0].summary).startswith(opening)
     assert fp.feed.podcast_license == "CC BY 4.0"
+    # Its front matter names a cover of its own (a small PNG): made into the cover everywhere.
+    cover = (folder / "cover.jpg").read_bytes()
+    assert Image.open(io.BytesIO(cover)).size == (3000, 3000)
+    assert ID3(folder / ed.episodes[0].files.audio).getall("APIC")[0].data == cover
+    assert Image.open(io.BytesIO(cover)).getpixel((1500, 1500)) != Image.open(io.BytesIO(cover)).getpixel((20, 20))
 
 
 def test_opml_lists_every_guide(special):
