@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from . import audio, feed, identity, transcripts
+from . import audio, feed, handout, identity, page, transcripts
 from .content import read_guides
 from .cover import load_cover, make_cover
 from .engines import DEFAULT_ENGINE, get_engine
@@ -96,6 +96,11 @@ def build(options: BuildOptions, progress: Progress = lambda done, total, messag
         done[0] += 1
         progress(done[0], total, f"published: {options.out_dir / plan.guide.slug}")
     _write_atomic(options.out_dir / OPML, feed.opml(result.editions))
+    catalog = options.out_dir / "index.html"
+    if len(result.editions) > 1:
+        _write_atomic(catalog, page.render_catalog(result.editions).encode())
+    else:  # one guide: its own page is the way in
+        catalog.unlink(missing_ok=True)
     return result
 
 
@@ -157,58 +162,77 @@ def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_u
     for folder in ("audio", "transcripts", "chapters"):
         (staging / folder).mkdir(parents=True)
     (staging / COVER).write_bytes(plan.cover)
-    common = dict(album=guide.title, artist=publisher(guide, options.site), language=guide.language,
-                  copyright=guide.copyright or guide.license, description=guide.description,
-                  date=guide.published.isoformat() if guide.published else None, cover_jpeg=plan.cover)
-    total = len(guide.sections)
-    episodes = []
-    for n, (section, job, entry) in enumerate(zip(guide.sections, plan.jobs, entries), start=1):
-        files = EpisodeFiles.for_section(n, section.id)
-        lines = tuple(Line(u.text, u.role, u.block, s.start, s.end, s.words)
-                      for u, s in zip(job.utterances, entry.spoken))
-        chapters = _episode_chapters(job, entry, chapter_titles(section))
-        words = "\n".join(line.text for line in lines)
-        tag = render_id3(Tags(title=section.title, track=n, tracks=total, lyrics=words, chapters=chapters,
-                              **common))
-        (staging / files.audio).write_bytes(tag + entry.mp3.read_bytes())
-        guid, published = plan.identity.episode(section.id)
-        episode = Episode(n, section, guid, published, files, (staging / files.audio).stat().st_size,
-                          entry.duration_ms, chapters, lines)
-        _write_episode_texts(staging, guide, episode)
-        episodes.append(episode)
-
-    def section_marks(starts, length):
-        return tuple(ChapterMark(s.title, a, b) for s, a, b in zip(guide.sections, starts, starts[1:] + [length]))
-
-    full_title = f"{guide.title}: complete guide"
-    full_audio = f"audio/{guide.slug}-complete.mp3"
-    joined = staging / ".joined"
-    with open(joined, "wb") as out:
-        starts, length = audio.join_frames([e.mp3 for e in entries], "mp3", out)
-    marks = section_marks(starts, length)
-    all_words = "\n\n".join("\n".join(line.text for line in e.lines) for e in episodes)
-    tag = render_id3(Tags(title=full_title, track=1, tracks=1, lyrics=all_words, chapters=marks, **common))
-    with open(staging / full_audio, "wb") as out, open(joined, "rb") as frames:
-        out.write(tag)
-        shutil.copyfileobj(frames, out)
-    audiobook = None
-    if options.m4b:
-        with open(joined, "wb") as out:
-            starts, aac_length = audio.join_frames([e.aac for e in entries], "aac", out)
-        audiobook = f"audio/{guide.slug}-complete.m4b"
-        metadata = {"title": full_title, "album": guide.title, "artist": common["artist"], "genre": "Audiobook",
-                    "date": common["date"], "comment": guide.description, "copyright": common["copyright"]}
-        chapters = [(m.title, m.start, m.end) for m in section_marks(starts, aac_length)]
-        audio.mux_m4b(joined, chapters, metadata, staging / audiobook)
-    joined.unlink()
-    full = FullEdition(full_audio, (staging / full_audio).stat().st_size, length, marks, audiobook)
-    edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER, tuple(episodes), full,
-                      options.site)
+    tags = dict(album=guide.title, artist=publisher(guide, options.site), language=guide.language,
+                copyright=guide.copyright or guide.license, description=guide.description,
+                date=guide.published.isoformat() if guide.published else None, cover_jpeg=plan.cover)
+    episodes = tuple(_write_episode(staging, plan, n, entry, tags)
+                     for n, entry in enumerate(entries, start=1))
+    full = _write_full_edition(staging, guide, entries, episodes, tags, options.m4b)
+    site = options.site
+    if site.logo:  # published beside the page, which links it by a relative path
+        logo = f"logo{Path(site.logo).suffix.lower()}"
+        shutil.copyfile(site.logo, staging / logo)
+        site = replace(site, logo=logo)
+    edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER, episodes, full, site)
+    (staging / "index.html").write_text(page.render_page(edition), encoding="utf-8")
+    url = handout.page_url(edition)
+    (staging / "qr.png").write_bytes(handout.qr_png(url))
+    (staging / "qr.svg").write_text(handout.qr_svg(url), encoding="utf-8")
+    # The handout reads the logo from where the clinic keeps it.
+    (staging / "handout.pdf").write_bytes(handout.render_handout(replace(edition, site=options.site)))
     # The feed last: it must never point at files that are not there yet.
     (staging / "feed.xml").write_bytes(feed.rss(edition))
     _swap(staging, options.out_dir / guide.slug)
     plan.identity.save()
     return edition
+
+
+def _write_episode(staging: Path, plan: _Plan, number: int, entry: Rendered, tags: dict) -> Episode:
+    guide, job = plan.guide, plan.jobs[number - 1]
+    section = guide.sections[number - 1]
+    files = EpisodeFiles.for_section(number, section.id)
+    lines = tuple(Line(u.text, u.role, u.block, s.start, s.end, s.words) for u, s in zip(job.utterances, entry.spoken))
+    chapters = _episode_chapters(job, entry, chapter_titles(section))
+    tag = render_id3(Tags(title=section.title, track=number, tracks=len(guide.sections),
+                          lyrics="\n".join(line.text for line in lines), chapters=chapters, **tags))
+    (staging / files.audio).write_bytes(tag + entry.mp3.read_bytes())
+    guid, published = plan.identity.episode(section.id)
+    episode = Episode(number, section, guid, published, files, (staging / files.audio).stat().st_size,
+                      entry.duration_ms, chapters, lines)
+    _write_episode_texts(staging, guide, episode)
+    return episode
+
+
+def _write_full_edition(staging: Path, guide: Guide, entries: list[Rendered], episodes: tuple[Episode, ...],
+                        tags: dict, m4b: bool) -> FullEdition:
+    """The whole guide as one MP3 (and M4B) with a chapter per section, joined
+    from the episodes' frames through a temporary file: never encoded again,
+    never held in memory whole."""
+    def section_marks(starts, length):
+        return tuple(ChapterMark(s.title, a, b) for s, a, b in zip(guide.sections, starts, starts[1:] + [length]))
+
+    title = f"{guide.title}: complete guide"
+    full_audio = f"audio/{guide.slug}-complete.mp3"
+    joined = staging / ".joined"
+    with open(joined, "wb") as out:
+        starts, length = audio.join_frames([e.mp3 for e in entries], "mp3", out)
+    marks = section_marks(starts, length)
+    words = "\n\n".join("\n".join(line.text for line in e.lines) for e in episodes)
+    tag = render_id3(Tags(title=title, track=1, tracks=1, lyrics=words, chapters=marks, **tags))
+    with open(staging / full_audio, "wb") as out, open(joined, "rb") as frames:
+        out.write(tag)
+        shutil.copyfileobj(frames, out)
+    audiobook = None
+    if m4b:
+        with open(joined, "wb") as out:
+            starts, aac_length = audio.join_frames([e.aac for e in entries], "aac", out)
+        audiobook = f"audio/{guide.slug}-complete.m4b"
+        metadata = {"title": title, "album": guide.title, "artist": tags["artist"], "genre": "Audiobook",
+                    "date": tags["date"], "comment": guide.description, "copyright": tags["copyright"]}
+        chapters = [(m.title, m.start, m.end) for m in section_marks(starts, aac_length)]
+        audio.mux_m4b(joined, chapters, metadata, staging / audiobook)
+    joined.unlink()
+    return FullEdition(full_audio, (staging / full_audio).stat().st_size, length, marks, audiobook)
 
 
 def _write_episode_texts(folder: Path, guide: Guide, episode: Episode) -> None:

@@ -128,7 +128,8 @@ def ec_level(png: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def edition(tmp_path_factory):
-    """content/ built with a public base URL, branded for a clinic."""
+    """content/ built with a public base URL, branded for a clinic (this
+    module's own edition: an Edition, not conftest's (result, options))."""
     work = tmp_path_factory.mktemp("handout")
     shutil.copytree(CONTENT, work / "content")
     result = build(BuildOptions(content_dir=work / "content", out_dir=work / "out", cache_dir=work / "cache",
@@ -338,7 +339,7 @@ def test_a_long_guide_still_fits_on_one_page(edition, tmp_path):
     text = text_of(tmp_path / "long.pdf")
     assert page_url(big) in squashed(text) and big.feed_url in squashed(text)
     shown = re.search(r"and (\d+) more sections: the listening page lists them all", one_spaced(text))
-    assert shown and 5 <= 30 - int(shown[1]) < 30, shown
+    assert shown and 30 - int(shown[1]) >= 2, shown  # the first sections, and how many more there are
     assert "Total, all 30 sections" in one_spaced(text)
     assert scan(raster(tmp_path / "long.pdf")) == [page_url(big)]
 
