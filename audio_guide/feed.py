@@ -16,7 +16,7 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Sequence
 
-from .model import ChapterMark, Edition, Episode, publisher
+from .model import PAGE_FILE, ChapterMark, Edition, Episode, publisher
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -87,7 +87,7 @@ def _item_description(edition: Edition, episode: Episode) -> str:
     e = html.escape
     return (f"<p>{_text_as_html(opening_words(episode))}</p>"
             f'<p><a href="{e(edition.url(episode.files.html))}">Read the transcript</a> · '
-            f'<a href="{e(edition.url("index.html"))}#{e(episode.section.id)}">Listen on the page</a></p>')
+            f'<a href="{e(edition.url(PAGE_FILE))}#{e(episode.section.id)}">Listen on the page</a></p>')
 
 
 def rss(edition: Edition) -> bytes:
@@ -138,7 +138,7 @@ def _item(channel: ET.Element, edition: Edition, episode: Episode) -> None:
     item = _add(channel, "item")
     _add(item, "title", episode.section.title)
     _add(item, "description", _item_description(edition, episode))
-    _add(item, "link", f"{edition.url('index.html')}#{episode.section.id}")
+    _add(item, "link", f"{edition.url(PAGE_FILE)}#{episode.section.id}")
     _add(item, "enclosure", url=edition.url(episode.files.audio), length=str(episode.size), type="audio/mpeg")
     _add(item, "guid", episode.guid, isPermaLink="false")
     _add(item, "pubDate", email.utils.format_datetime(episode.published))

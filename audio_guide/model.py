@@ -88,6 +88,14 @@ class Guide:
 # What a build made: the published edition, as the feed, transcripts and pages
 # see it. Paths are relative to the guide's output folder; times are ms.
 
+# A guide's files beside its episodes.
+PAGE_FILE = "index.html"
+FEED_FILE = "feed.xml"
+COVER_FILE = "cover.jpg"
+HANDOUT_FILE = "handout.pdf"
+QR_PNG_FILE = "qr.png"
+QR_SVG_FILE = "qr.svg"
+
 
 @dataclass(frozen=True)
 class ChapterMark:
@@ -179,4 +187,4 @@ class Edition:
 
     @property
     def feed_url(self) -> str:
-        return self.url("feed.xml")
+        return self.url(FEED_FILE)

@@ -7,8 +7,9 @@ file that works from any web host and without JavaScript: the native players,
 chapters, transcripts, downloads and subscribe links are all plain HTML, with
 links relative to the guide's folder. The inlined script (page_assets/page.js)
 only enhances: it highlights the sentence being spoken, seeks from sentences
-and chapters, adds speed and skip controls, keeps one player playing, and
-fills in the lock-screen controls (Media Session).
+and chapters, adds speed and skip controls, keeps one player playing, keeps
+a Pause button in reach when the player scrolls away, and fills in the
+lock-screen controls (Media Session).
 
 Everything the guide wrote goes through ``html.escape``; the script reads
 titles from escaped data attributes, never from text pasted into code. The
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Sequence
 from urllib.parse import quote, urlsplit
 
-from .model import Edition, Episode, Line
+from .model import FEED_FILE, HANDOUT_FILE, Edition, Episode, Line
 
 ASSETS = Path(__file__).with_name("page_assets")
 SPEEDS = ("0.75", "1", "1.25", "1.5", "1.75", "2")  # the select's values, as the script writes them back
@@ -147,7 +148,7 @@ def render_page(edition: Edition) -> str:
         '<meta name="color-scheme" content="light dark">',
         f"<title>{_e(page_title)} (audio guide)</title>",
         f'<meta name="description" content="{_e(summary)}">',
-        f'<link rel="alternate" type="application/rss+xml" title="{_e(guide.title)}" href="feed.xml">',
+        f'<link rel="alternate" type="application/rss+xml" title="{_e(guide.title)}" href="{FEED_FILE}">',
         # The cover is loaded by the page anyway: as the icon it costs nothing more (and no 404 for /favicon.ico).
         f'<link rel="icon" href="{_e(edition.cover)}" type="image/jpeg">',
         f'<link rel="apple-touch-icon" href="{_e(edition.cover)}">',
@@ -161,7 +162,7 @@ def render_page(edition: Edition) -> str:
         '<main id="page_main" tabindex="-1">',
         '<div class="wrap">',
         _contents(edition),
-        _how_to_listen(edition),
+        _how_to_listen(),
         *(_episode(edition, episode) for episode in edition.episodes),
         _whole_guide(edition),
         _subscribe(edition),
@@ -177,11 +178,12 @@ def render_page(edition: Edition) -> str:
 
 def _branding(edition: Edition) -> str:
     site = edition.site
-    if not (site.clinic_name or site.contact):
+    if not (site.clinic_name or site.contact or _linkable(site.logo)):
         return ""
     logo = _linkable(site.logo)
-    # The clinic's name is written beside the logo, so the logo itself is decoration: alt="".
-    image = f'<img class="logo" src="{_e(logo)}" alt="" height="48">' if logo else ""
+    # With the clinic's name written beside it, the logo is decoration: alt="".
+    alt = "" if site.clinic_name else "Clinic logo"
+    image = f'<img class="logo" src="{_e(logo)}" alt="{alt}" height="48">' if logo else ""
     name = f'<span class="clinic-name">{_e(site.clinic_name)}</span>' if site.clinic_name else ""
     contact = f'<span class="clinic-contact">{_e(site.contact)}</span>' if site.contact else ""
     return f'<p class="clinic" dir="auto">{image}{name}{contact}</p>'
@@ -203,8 +205,8 @@ def _header(edition: Edition) -> str:
         f'<h1 dir="auto">{_e(guide.title)}</h1>',
         subtitle,
         description,
-        f'<p class="facts">An audio guide in {_plural(sections, "section")}, '
-        f"{_duration(edition.full.duration_ms)} in all, with the words of every section to read along.</p>",
+        f'<p class="facts">{_plural(sections, "section").capitalize()}, {_duration(edition.full.duration_ms)} '
+        "in all. Every section has its words to read along.</p>",
         "</div>",
         "</div>",
         "</div>",
@@ -225,7 +227,7 @@ def _contents(edition: Edition) -> str:
     ])
 
 
-def _how_to_listen(edition: Edition) -> str:
+def _how_to_listen() -> str:
     return "\n".join([
         '<div class="how-to">',
         '<p class="needs-js">Press Play on any section. The sentence being read is highlighted, and you can '
@@ -257,15 +259,16 @@ def _episode(edition: Edition, episode: Episode) -> str:
         # preload="none": nothing is fetched on a metered phone until the listener asks.
         f'<audio controls preload="none" src="{audio}" aria-labelledby="{_e(sid)}_title" '
         f'data-chapters="{chapter_starts}">',
-        f'<track kind="captions" src="{_e(files.vtt)}" srclang="{_e(edition.guide.language)}" label="Words">',
+        f'<track kind="captions" src="{_e(files.vtt)}" srclang="{_e(edition.guide.language)}" label="Captions">',
         f'<a href="{audio}">Download the audio of {title}</a>',
         "</audio>",
         _controls(sid, title),
         '<p class="player-error" role="status" hidden></p>',
         _parts(episode),
-        _downloads(episode),
         "</div>",
         _transcript(episode),
+        # After the words, so a phone reaches them straight after the player; below both on a wide screen.
+        _downloads(episode),
         "</div>",
         "</section>",
     ])
@@ -286,10 +289,11 @@ def _controls(sid: str, title: str) -> str:
         f'<div class="controls needs-js" role="group" aria-label="Player controls: {title}">',
         f'<button type="button" class="play">{_PLAY_ICON}<span class="play-label">Play</span>'
         f"{_hidden(' ' + title)}</button>",
-        f'<button type="button" class="skip" data-skip="-{SKIP_BACK_S}" aria-label="Back {SKIP_BACK_S} seconds">'
-        f"Back {SKIP_BACK_S} s</button>",
-        f'<button type="button" class="skip" data-skip="{SKIP_FORWARD_S}" '
-        f'aria-label="Forward {SKIP_FORWARD_S} seconds">Forward {SKIP_FORWARD_S} s</button>',
+        # Words in full on two lines, not "15 s" or an icon: what a button says is what it is called.
+        f'<button type="button" class="skip" data-skip="-{SKIP_BACK_S}"><span>Back</span> '
+        f'<span class="amount">{SKIP_BACK_S} seconds</span></button>',
+        f'<button type="button" class="skip" data-skip="{SKIP_FORWARD_S}"><span>Forward</span> '
+        f'<span class="amount">{SKIP_FORWARD_S} seconds</span></button>',
         f'<span class="speed-field"><label for="{_e(sid)}_speed">Speed</label> '
         f'<select id="{_e(sid)}_speed" class="speed">{options}</select></span>',
         "</div>",
@@ -309,7 +313,8 @@ def _parts(episode: Episode) -> str:
         for mark in episode.chapters)
     return "\n".join([
         f'<h3 id="{_e(sid)}_parts">Parts</h3>',
-        f'<ol class="parts" aria-labelledby="{_e(sid)}_parts">\n{items}\n</ol>',
+        # role="list": Safari drops the list semantics of a list styled without bullets.
+        f'<ol class="parts" role="list" aria-labelledby="{_e(sid)}_parts">\n{items}\n</ol>',
     ])
 
 
@@ -322,13 +327,22 @@ def _downloads(episode: Episode) -> str:
         f'<li><a href="{_e(href)}" type="{kind}">{label}{_hidden(", transcript of " + title)}</a></li>'
         for label, href, kind in formats)
     return "\n".join([
+        '<div class="downloads">',
         f'<h3 id="{_e(episode.section.id)}_downloads">Download</h3>',
-        '<ul class="links">',
+        '<div class="download-groups">',
+        '<div>',
+        '<p class="links-label">The audio, to keep:</p>',
+        '<ul class="links" role="list">',
         f'<li><a href="{_e(files.audio)}" type="audio/mpeg" download>MP3 audio{_hidden(" of " + title)} '
         f'<span class="detail">({_duration(episode.duration_ms)}, {_size(episode.size)})</span></a></li>',
         "</ul>",
-        '<p class="links-label">Transcript, to read or print:</p>',
-        f'<ul class="links">\n{transcripts}\n</ul>',
+        "</div>",
+        '<div>',
+        '<p class="links-label">The transcript, to read or print:</p>',
+        f'<ul class="links" role="list">\n{transcripts}\n</ul>',
+        "</div>",
+        "</div>",
+        "</div>",
     ])
 
 
@@ -377,7 +391,7 @@ def _transcript(episode: Episode) -> str:
         '<p class="hint needs-js">Select a sentence to listen from there. The arrow keys move from sentence '
         "to sentence.</p>",
         '<p class="hint no-js">Each sentence links to the audio at that point.</p>',
-        f'<div class="lines" aria-labelledby="{_e(sid)}_words" role="region">',
+        '<div class="lines">',
         *body,
         "</div>",
         "</div>",
@@ -392,13 +406,15 @@ def _whole_guide(edition: Edition) -> str:
     if full.audiobook:
         items.append(f'<li><a href="{_e(full.audiobook)}" type="audio/mp4" download>Audiobook with chapters '
                      f'<span class="detail">(M4B, {_duration(full.duration_ms)})</span></a></li>')
+    items.append(f'<li><a href="{HANDOUT_FILE}" type="application/pdf">Printable sheet with a QR code, '
+                 'to share this page <span class="detail">(PDF, one page)</span></a></li>')
     return "\n".join([
         '<section class="panel" aria-labelledby="page_whole_title">',
         '<h2 id="page_whole_title">The whole guide in one file</h2>',
         f"<p>All {sections}, one after another, to keep on your phone and listen to offline. "
         "The audiobook remembers your place in apps such as Apple Books.</p>" if full.audiobook else
         f"<p>All {sections}, one after another, to keep on your phone and listen to offline.</p>",
-        '<ul class="links">',
+        '<ul class="links" role="list">',
         *items,
         "</ul>",
         "</section>",
@@ -418,7 +434,7 @@ def _subscribe(edition: Edition) -> str:
         "with the screen locked.</p>",
         note,
         '<h3 id="page_apps_title">Open it in your app</h3>',
-        f'<ul class="links" aria-labelledby="page_apps_title">\n{apps}\n</ul>',
+        f'<ul class="links" role="list" aria-labelledby="page_apps_title">\n{apps}\n</ul>',
         '<h3 id="page_address_title">Or add it by its address</h3>',
         "<p>In your podcast app, choose “Add by address” or “Follow a show by URL” and paste this:</p>",
         # Shown whole and wrapped (an input would cut a long address off on a phone); one tap selects it all.
@@ -426,7 +442,7 @@ def _subscribe(edition: Edition) -> str:
         '<p class="copy-row needs-js"><button type="button" class="copy" aria-describedby="page_copy_status">'
         "Copy address</button></p>",
         '<p id="page_copy_status" class="copy-status" role="status"></p>',
-        f'<p><a href="feed.xml" type="application/rss+xml">RSS feed</a> (for feed readers)</p>',
+        f'<p><a href="{FEED_FILE}" type="application/rss+xml">RSS feed</a> (for feed readers)</p>',
         "</section>",
     ])
 
@@ -474,6 +490,7 @@ def render_catalog(editions: Sequence[Edition]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="color-scheme" content="light dark">',
         f"<title>{_e(heading)}</title>",
+        '<link rel="icon" href="data:,">',  # no icon of its own: do not ask for /favicon.ico
         f"<style>\n{_asset('page.css')}\n</style>",
         "</head>",
         "<body>",
@@ -488,7 +505,7 @@ def render_catalog(editions: Sequence[Edition]) -> str:
         "</header>",
         '<main id="page_main" tabindex="-1">',
         '<div class="wrap">',
-        f'<ul class="catalog">\n{entries}\n</ul>',
+        f'<ul class="catalog" role="list">\n{entries}\n</ul>',
         '<p class="opml"><a href="feeds.opml" type="text/x-opml">All the podcast feeds in one file (OPML)</a>, '
         "for podcast apps that import a list.</p>",
         "</div>",
@@ -507,9 +524,8 @@ def _catalog_entry(edition: Edition, page_lang: str) -> str:
     description = f'<p dir="auto">{_e(guide.description)}</p>' if guide.description else ""
     return "\n".join([
         f'<li class="catalog-entry"{lang}>',
-        f'<img class="cover" src="{_e(href + edition.cover)}" alt="" width="3000" height="3000" loading="lazy" '
-        'decoding="async">',
-        '<div>',
+        f'<img class="cover" src="{_e(href + edition.cover)}" alt="" width="3000" height="3000" decoding="async">',
+        '<div class="catalog-text">',
         f'<h2 dir="auto"><a href="{_e(href)}">{_e(guide.title)}</a></h2>',
         subtitle,
         description,

@@ -19,7 +19,10 @@ from .content import read_guides
 from .cover import load_cover, make_cover
 from .engines import DEFAULT_ENGINE, get_engine
 from .errors import AudioGuideError, ConfigError, ContentError
-from .model import ChapterMark, Edition, Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher
+from .model import (
+    COVER_FILE, FEED_FILE, HANDOUT_FILE, PAGE_FILE, QR_PNG_FILE, QR_SVG_FILE, ChapterMark, Edition, Episode,
+    EpisodeFiles, FullEdition, Guide, Line, Site, publisher,
+)
 from .script import chapter_titles, section_script
 from .synth import Cache, Job, Rendered, SynthStats, render_all
 from .tags import Tags, render_id3
@@ -28,7 +31,6 @@ CHAPTER_LEAD_MS = 150  # a chapter starts just before its heading's first word
 # Where `audio-guide serve` publishes by default: links work for trying an
 # edition out on this computer until a public base URL is given.
 LOCAL_BASE_URL = "http://127.0.0.1:8000/"
-COVER = "cover.jpg"
 OPML = "feeds.opml"
 
 
@@ -96,7 +98,7 @@ def build(options: BuildOptions, progress: Progress = lambda done, total, messag
         done[0] += 1
         progress(done[0], total, f"published: {options.out_dir / plan.guide.slug}")
     _write_atomic(options.out_dir / OPML, feed.opml(result.editions))
-    catalog = options.out_dir / "index.html"
+    catalog = options.out_dir / PAGE_FILE
     if len(result.editions) > 1:
         _write_atomic(catalog, page.render_catalog(result.editions).encode())
     else:  # one guide: its own page is the way in
@@ -154,14 +156,15 @@ def _episode_chapters(job: Job, entry: Rendered, titles: list[str]) -> tuple[Cha
 def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_url: str, public: bool) -> Edition:
     guide = plan.guide
     guide_url = f"{base_url}{guide.slug}/"
-    identity.assign(plan.identity, guide, guide_url + "feed.xml" if public else None)
-    podcast_guid = plan.identity.podcast_guid or identity.podcast_guid(guide_url + "feed.xml")
+    feed_url = guide_url + FEED_FILE
+    identity.assign(plan.identity, guide, feed_url if public else None)
+    podcast_guid = plan.identity.podcast_guid or identity.podcast_guid(feed_url)
     staging = options.out_dir / f".staging-{guide.slug}"
     _recover(options.out_dir, guide.slug)
     shutil.rmtree(staging, ignore_errors=True)
     for folder in ("audio", "transcripts", "chapters"):
         (staging / folder).mkdir(parents=True)
-    (staging / COVER).write_bytes(plan.cover)
+    (staging / COVER_FILE).write_bytes(plan.cover)
     tags = dict(album=guide.title, artist=publisher(guide, options.site), language=guide.language,
                 copyright=guide.copyright or guide.license, description=guide.description,
                 date=guide.published.isoformat() if guide.published else None, cover_jpeg=plan.cover)
@@ -173,15 +176,15 @@ def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_u
         logo = f"logo{Path(site.logo).suffix.lower()}"
         shutil.copyfile(site.logo, staging / logo)
         site = replace(site, logo=logo)
-    edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER, episodes, full, site)
-    (staging / "index.html").write_text(page.render_page(edition), encoding="utf-8")
+    edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER_FILE, episodes, full, site)
+    (staging / PAGE_FILE).write_text(page.render_page(edition), encoding="utf-8")
     url = handout.page_url(edition)
-    (staging / "qr.png").write_bytes(handout.qr_png(url))
-    (staging / "qr.svg").write_text(handout.qr_svg(url), encoding="utf-8")
+    (staging / QR_PNG_FILE).write_bytes(handout.qr_png(url))
+    (staging / QR_SVG_FILE).write_text(handout.qr_svg(url), encoding="utf-8")
     # The handout reads the logo from where the clinic keeps it.
-    (staging / "handout.pdf").write_bytes(handout.render_handout(replace(edition, site=options.site)))
+    (staging / HANDOUT_FILE).write_bytes(handout.render_handout(replace(edition, site=options.site)))
     # The feed last: it must never point at files that are not there yet.
-    (staging / "feed.xml").write_bytes(feed.rss(edition))
+    (staging / FEED_FILE).write_bytes(feed.rss(edition))
     _swap(staging, options.out_dir / guide.slug)
     plan.identity.save()
     return edition

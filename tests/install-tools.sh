@@ -1,18 +1,38 @@
 #!/usr/bin/env bash
-# Installs the real consumers the tests judge the output with: ffprobe and
-# ffmpeg's ebur128 (Debian's ffmpeg) and gPodder's gpo client. The product
+# Installs the real consumers the tests judge the output with. The product
 # itself needs none of them.
+#   ffprobe, ffmpeg's ebur128      Debian ffmpeg
+#   gPodder's gpo client            Debian gpodder
+#   headless Chromium              Debian chromium (driven by Playwright, from PyPI)
+#   axe-core                        npm axe-core
+#   pdftoppm, pdftotext, pdfinfo    Debian poppler-utils
+#   zbarimg (reads QR codes)        Debian zbar-tools
+#   rsvg-convert (draws SVG)        Debian librsvg2-bin
 set -euo pipefail
+cd "$(dirname "$0")/.."
 packages=()
-command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
-command -v gpo >/dev/null 2>&1 || packages+=(gpodder)
-if [ ${#packages[@]} -eq 0 ]; then
-  exit 0
+need() { command -v "$1" >/dev/null 2>&1 || packages+=("$2"); }
+need ffprobe ffmpeg
+need gpo gpodder
+need chromium chromium
+need pdftoppm poppler-utils
+need zbarimg zbar-tools
+need rsvg-convert librsvg2-bin
+# Screenshots need a font; the product does not.
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
+if [ ${#packages[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  else
+    echo "tests need: ${packages[*]} (Debian/Ubuntu: sudo apt-get install ${packages[*]}); those tests will skip" >&2
+  fi
 fi
-if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-  echo "tests need: ${packages[*]} (Debian/Ubuntu: sudo apt-get install ${packages[*]}); those tests will skip" >&2
-  exit 0
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  if command -v npm >/dev/null 2>&1; then
+    npm install --no-save --no-audit --no-fund --silent --prefix . axe-core@4 >/dev/null
+  else
+    echo "tests need axe-core: install Node.js and run 'npm install --no-save --prefix . axe-core@4'" >&2
+  fi
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null

@@ -107,8 +107,6 @@ def browser():
         from playwright.sync_api import sync_playwright
     except ImportError:
         missing("Playwright", "pip install playwright (the tests use the system Chromium: no 'playwright install')")
-    if not AXE_JS.is_file():
-        missing("axe-core", f"npm install --no-save --prefix {ROOT} axe-core@4, or set AXE_CORE_JS to axe.min.js")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
@@ -177,12 +175,19 @@ def wait_playing(page, sid: str = STEPS, after: float = 0.0):
 
 
 def pause_and_seek(page, seconds: float, sid: str = STEPS):
-    page.evaluate("""([sid, seconds]) => new Promise(done => {
+    """Pause at ``seconds`` (loading the file first: a player with
+    preload="none" and nothing loaded does not seek until it has data)."""
+    page.evaluate("""async ([sid, seconds]) => {
         const audio = document.querySelector(`section#${sid} audio`);
+        const within = (promise, what) => Promise.race([promise, new Promise((_, fail) =>
+            setTimeout(() => fail(new Error(`${what} took more than 10 s`)), 10000))]);
+        if (audio.readyState < 1) await within(audio.play(), 'loading the audio');
         audio.pause();
-        audio.addEventListener('seeked', () => setTimeout(done, 50), {once: true});
+        const seeked = new Promise(done => audio.addEventListener('seeked', done, {once: true}));
         audio.currentTime = seconds;
-    })""", [sid, seconds])
+        await within(seeked, 'seeking');
+        await new Promise(done => setTimeout(done, 50));
+    }""", [sid, seconds])
 
 
 def focus_ring(page) -> dict:
@@ -204,7 +209,16 @@ def tab_to(page, selector: str, limit: int = 250, backwards: bool = False) -> li
     raise AssertionError(f"Tab never reached {selector}; last focused: {seen[-3:]}")
 
 
+def screenshot(page, name: str, full_page: bool = True) -> None:
+    """Save tests/artifacts/<name>.png once the images are decoded (they decode asynchronously)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("Promise.all([...document.images].map(image => image.decode().catch(() => null)))")
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
 def axe(page) -> list[dict]:
+    if not AXE_JS.is_file():
+        missing("axe-core", f"npm install --no-save --prefix {ROOT} axe-core@4, or set AXE_CORE_JS to axe.min.js")
     page.add_script_tag(path=str(AXE_JS))
     return page.evaluate("""(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},
                                                          resultTypes: ['violations']})
@@ -379,6 +393,27 @@ def test_one_voice_at_a_time_and_the_lock_screen(pages, built):
     assert chapters[2] <= player_state(page)["time"] < chapters[2] + 1.5
 
 
+def test_pause_stays_within_reach_when_the_player_scrolls_away(pages):
+    page = pages.open(viewport=PHONE)
+    bar = page.locator(".now-playing")
+    section(page).locator("button.play").click()
+    wait_playing(page, after=0.2)
+    assert not bar.is_visible()  # the section's own controls are in view
+    page.locator("footer").scroll_into_view_if_needed()
+    bar.wait_for(state="visible")
+    button = bar.get_by_role("button", name="Pause Steps Towards Healing")
+    box = button.bounding_box()
+    assert box["height"] >= 44 and box["y"] + box["height"] <= PHONE["height"]
+    screenshot(page, "page-phone-bar", full_page=False)
+    violations = axe(page)
+    assert not violations, "with the now-playing bar:\n" + explain(violations)
+    button.click()
+    bar.get_by_role("button", name="Play Steps Towards Healing").wait_for()
+    assert player_state(page)["paused"]
+    bar.get_by_role("link", name="Steps Towards Healing").click()
+    bar.wait_for(state="hidden")  # back at the section: its own controls are there
+
+
 def test_the_keyboard_alone_does_it_all(pages, built):
     page = pages.open()
     episode = next(e for e in built.edition.episodes if e.section.id == STEPS)
@@ -425,9 +460,9 @@ def test_the_keyboard_alone_does_it_all(pages, built):
     start = int(page.evaluate("document.activeElement.dataset.start"))
     page.keyboard.press("Space")
     assert start / 1000 <= player_state(page)["time"] < start / 1000 + 1.5
-    # One Tab leaves the words for the next section: not one stop per sentence.
+    # One Tab leaves the words for the downloads: not one stop per sentence.
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.closest('section.episode').id") != STEPS
+    assert page.evaluate("(sid) => document.activeElement.matches(`section#${sid} .downloads a`)", STEPS)
 
     tab_to(page, f"section#{STEPS} button.play", backwards=True)
     page.keyboard.press("Space")
@@ -466,7 +501,6 @@ def test_axe_finds_no_wcag_violations(pages):
 
 
 def test_phone_and_desktop_layouts(pages):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page = pages.open(viewport=viewport)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], "scrolls sideways"
@@ -480,22 +514,41 @@ def test_phone_and_desktop_layouts(pages):
         fonts = page.evaluate("""() => { const style = getComputedStyle(document.body);
             return [parseFloat(style.fontSize), parseFloat(style.lineHeight)]; }""")
         assert fonts[0] >= 18 and fonts[1] / fonts[0] >= 1.5
-        page.screenshot(path=str(ARTIFACTS / f"page-{name}.png"), full_page=True)
+        screenshot(page, f"page-{name}")
         section(page).locator(".part").nth(2).click()
         wait_playing(page, after=34)
         page.evaluate("(sid) => document.querySelector(`section#${sid} audio`).pause()", STEPS)
-        page.screenshot(path=str(ARTIFACTS / f"page-{name}-playing.png"))
+        screenshot(page, f"page-{name}-playing", full_page=False)
     page = pages.open(viewport=PHONE, color_scheme="dark")
-    page.screenshot(path=str(ARTIFACTS / "page-phone-dark.png"), full_page=True)
-    page = pages.open("", viewport=PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    page.screenshot(path=str(ARTIFACTS / "catalog-phone.png"), full_page=True)
+    screenshot(page, "page-phone-dark")
+    for name, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page = pages.open("", viewport=viewport)
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        screenshot(page, f"catalog-{name}")
 
 
-def test_reduced_motion_means_no_smooth_scrolling(pages):
-    assert pages.open().evaluate("getComputedStyle(document.documentElement).scrollBehavior") == "smooth"
-    still = pages.open(reduced_motion="reduce")
-    assert still.evaluate("getComputedStyle(document.documentElement).scrollBehavior") == "auto"
+def test_following_the_voice_scrolls_gently_and_never_smoothly_for_reduced_motion(pages, built):
+    last = next(e for e in built.edition.episodes if e.section.id == STEPS).lines[-1]
+    for motion, behavior in (("no-preference", "smooth"), ("reduce", "auto")):
+        page = pages.open(viewport=PHONE, reduced_motion=motion)
+        # Instant, whatever the setting: no slide through the page to a section.
+        assert page.evaluate("getComputedStyle(document.documentElement).scrollBehavior") == "auto"
+        page.evaluate("""() => { window.scrolls = [];
+            const scrollBy = window.scrollBy.bind(window);
+            window.scrollBy = (options) => { window.scrolls.push(options); scrollBy(options); }; }""")
+        root = section(page)
+        root.locator(".line").first.scroll_into_view_if_needed()
+        page.evaluate("(sid) => document.querySelector(`section#${sid} audio`).play()", STEPS)
+        wait_playing(page, after=0.2)  # the first sentence is marked, in view: the reader is following
+        assert page.evaluate("window.scrolls.length") == 0
+        page.evaluate("([sid, t]) => { document.querySelector(`section#${sid} audio`).currentTime = t; }",
+                      [STEPS, last.start / 1000])
+        page.wait_for_function("window.scrolls.length > 0")
+        assert page.evaluate("window.scrolls[0].behavior") == behavior
+        page.wait_for_timeout(800)
+        box = root.locator(".line").last.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], box  # the voice's sentence in view
+        page.evaluate("(sid) => document.querySelector(`section#${sid} audio`).pause()", STEPS)
 
 
 def test_everything_is_there_without_javascript(pages, built, server):
@@ -503,7 +556,7 @@ def test_everything_is_there_without_javascript(pages, built, server):
     edition = built.edition
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "page-no-js.txt").write_text(page.inner_text("body"), encoding="utf-8")
-    page.screenshot(path=str(ARTIFACTS / "page-no-js.png"), full_page=True)
+    screenshot(page, "page-no-js")
     assert page.locator("audio[controls]").count() == len(edition.episodes)
     assert not page.locator("button").first.is_visible()  # the script's controls would do nothing
     for episode in edition.episodes:
@@ -514,7 +567,7 @@ def test_everything_is_there_without_javascript(pages, built, server):
         assert lines.nth(1).get_attribute("href") == f"{episode.files.audio}#t={episode.lines[1].start / 1000:g}"
         for href in (episode.files.audio, episode.files.html, episode.files.txt, episode.files.srt,
                      episode.files.vtt):
-            assert root.locator(f'a[href="{href}"]').is_visible(), href
+            assert root.locator(f'.links a[href="{href}"]').is_visible(), href
     assert page.locator(f'a[href="{edition.full.audio}"]').is_visible()
     assert page.locator(f'a[href="{edition.full.audiobook}"]').is_visible()
     assert page.locator("#page_feed_url").inner_text() == edition.feed_url

@@ -4,8 +4,10 @@
 
    What it adds: the sentence being read is highlighted (aria-current) and
    kept in view; sentences and parts seek the player instead of leaving the
-   page; Play/Pause, skip and speed buttons; one player at a time; lock-screen
-   and headset controls through the Media Session API; copying the feed. */
+   page; Play/Pause, skip and speed buttons; one player at a time; a "now
+   playing" bar when the playing section's own controls are out of view;
+   lock-screen and headset controls through the Media Session API; copying
+   the feed address. */
 (function () {
   "use strict";
 
@@ -18,6 +20,7 @@
   var episodes = [];
   var current = null;        // the episode played last: the one the lock screen controls
   var speed = 1;
+  var bar = null;            // the "now playing" bar, where IntersectionObserver exists
   var session = "mediaSession" in navigator ? navigator.mediaSession : null;
 
   function toArray(list) { return Array.prototype.slice.call(list); }
@@ -110,10 +113,61 @@
     follow(ep, true);
   }
 
+  function toggle(ep) {
+    if (ep.audio.paused || ep.audio.ended) { start(ep); } else { ep.audio.pause(); }
+  }
+
   function showState(ep) {
     var playing = !ep.audio.paused && !ep.audio.ended;
     ep.root.classList.toggle("playing", playing);
     if (ep.playLabel) { ep.playLabel.textContent = playing ? "Pause" : "Play"; }
+    updateBar();
+  }
+
+  /* The "now playing" bar. Following the words on a phone scrolls the
+     section's own Pause button away; the bar keeps one within reach, and
+     only then: while those controls are out of view. */
+  function setUpBar() {
+    if (!("IntersectionObserver" in window) || !episodes.length) { return; }
+    bar = document.createElement("div");
+    bar.className = "now-playing";
+    bar.setAttribute("role", "region");
+    bar.setAttribute("aria-label", "Now playing");
+    bar.hidden = true;
+    document.body.appendChild(bar);
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        episodes.forEach(function (ep) { if (ep.controls === entry.target) { ep.controlsInView = entry.isIntersecting; } });
+      });
+      updateBar();
+    });
+    episodes.forEach(function (ep) { if (ep.controls) { observer.observe(ep.controls); } });
+  }
+
+  function updateBar() {
+    if (!bar) { return; }
+    var ep = current;
+    var show = !!ep && !ep.controlsInView && (!ep.audio.paused || ep.audio.currentTime > 0);
+    if (show && bar.episode !== ep) {
+      // The section's own Play button, copied: same name ("Pause <title>"), icon and size.
+      bar.episode = ep;
+      bar.textContent = "";
+      var button = ep.root.querySelector("button.play").cloneNode(true);
+      button.addEventListener("click", function () { toggle(ep); });
+      var link = document.createElement("a");
+      link.className = "now-playing-title";
+      link.href = "#" + ep.root.id;
+      link.textContent = ep.title;  // text, never markup: the title is the guide's
+      bar.appendChild(button);
+      bar.appendChild(link);
+    }
+    bar.hidden = !show;
+    document.documentElement.classList.toggle("has-now-playing", show);
+    if (show) {
+      var playing = !ep.audio.paused && !ep.audio.ended;
+      bar.classList.toggle("playing", playing);
+      bar.querySelector(".play-label").textContent = playing ? "Pause" : "Play";
+    }
   }
 
   function setSpeed(rate, remember) {
@@ -219,6 +273,8 @@
       parts: toArray(root.querySelectorAll(".part")),
       chapters: (audio.getAttribute("data-chapters") || "0").split(" ").map(Number),
       transcript: root.querySelector(".lines"),
+      controls: root.querySelector(".controls"),
+      controlsInView: true,
       speed: root.querySelector("select.speed"),
       playLabel: root.querySelector(".play-label"),
       error: root.querySelector(".player-error"),
@@ -231,9 +287,7 @@
     ep.lines.forEach(function (line) { line.tabIndex = -1; });
     if (ep.lines.length) { setTabStop(ep, 0); }
 
-    root.querySelector("button.play").addEventListener("click", function () {
-      if (audio.paused || audio.ended) { start(ep); } else { audio.pause(); }
-    });
+    root.querySelector("button.play").addEventListener("click", function () { toggle(ep); });
     toArray(root.querySelectorAll("button[data-skip]")).forEach(function (button) {
       button.addEventListener("click", function () { skip(ep, Number(button.getAttribute("data-skip"))); });
     });
@@ -340,6 +394,7 @@
   var saved = null;
   try { saved = Number(localStorage.getItem(SPEED_KEY)); } catch (error) { saved = null; }
   if (saved && episodes.length && hasSpeed(episodes[0].speed, saved)) { setSpeed(saved, false); }
+  setUpBar();
   setUpSession();
   setUpCopy();
 })();
