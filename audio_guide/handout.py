@@ -174,18 +174,24 @@ def render_handout(edition: Edition) -> bytes:
     with tempfile.TemporaryDirectory(prefix="audio-guide-fonts-") as folder:
         fonts = _write_fonts(Path(folder))
         sections = len(edition.episodes)
-        pdf = None
-        for scale in SCALES:
-            pdf, fits = _render(edition, fonts, scale, sections)
-            if fits:
-                break
-        else:  # even at the smallest type: list fewer sections
-            scale = SCALES[-1]
-            while sections > 0:
-                sections -= 1
-                pdf, fits = _render(edition, fonts, scale, sections)
+        pdf, fits = _render(edition, fonts, SCALES[-1], sections)
+        if fits:  # the largest type at which everything fits
+            for scale in SCALES[:-1]:
+                larger, fits = _render(edition, fonts, scale, sections)
                 if fits:
+                    pdf = larger
                     break
+        else:  # even the smallest type is too large: the most sections that fit (a binary search,
+            # since a long guide takes a second a render)
+            low, high = 0, sections - 1
+            pdf, _ = _render(edition, fonts, SCALES[-1], 0)
+            while low < high:
+                middle = (low + high + 1) // 2
+                candidate, fits = _render(edition, fonts, SCALES[-1], middle)
+                if fits:
+                    low, pdf = middle, candidate
+                else:
+                    high = middle - 1
         return bytes(pdf.output())
 
 

@@ -7,6 +7,7 @@ staging folder beside the old one and swapped in only when complete.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ from .model import (
     EpisodeFiles, FullEdition, Guide, Line, Site, publisher,
 )
 from .script import chapter_titles, section_script
-from .synth import Cache, Job, Rendered, SynthStats, render_all
+from .synth import PIPELINE_VERSION, Cache, Job, Rendered, SynthStats, render_all
 from .tags import Tags, render_id3
 
 CHAPTER_LEAD_MS = 150  # a chapter starts just before its heading's first word
@@ -182,12 +183,27 @@ def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_u
     (staging / QR_PNG_FILE).write_bytes(handout.qr_png(url))
     (staging / QR_SVG_FILE).write_text(handout.qr_svg(url), encoding="utf-8")
     # The handout reads the logo from where the clinic keeps it.
-    (staging / HANDOUT_FILE).write_bytes(handout.render_handout(replace(edition, site=options.site)))
+    (staging / HANDOUT_FILE).write_bytes(_handout(replace(edition, site=options.site), Cache(options.cache_dir)))
     # The feed last: it must never point at files that are not there yet.
     (staging / FEED_FILE).write_bytes(feed.rss(edition))
     _swap(staging, options.out_dir / guide.slug)
     plan.identity.save()
     return edition
+
+
+def _handout(edition: Edition, cache: Cache) -> bytes:
+    """The handout, from the cache when nothing it shows has changed: laying
+    out a long guide's takes seconds."""
+    site = edition.site
+    logo = hashlib.sha256(Path(site.logo).read_bytes()).hexdigest() if site.logo else None
+    shown = (PIPELINE_VERSION, edition.guide, site, logo, handout.page_url(edition), edition.feed_url,
+             [(e.number, e.section.title, e.duration_ms) for e in edition.episodes], edition.full.duration_ms)
+    key = hashlib.sha256(repr(shown).encode()).hexdigest()
+    pdf = cache.get_file(key, "pdf")
+    if pdf is None:
+        pdf = handout.render_handout(edition)
+        cache.put_file(key, "pdf", pdf)
+    return pdf
 
 
 def _write_episode(staging: Path, plan: _Plan, number: int, entry: Rendered, tags: dict) -> Episode:

@@ -4,7 +4,8 @@ Rendering a section is a pure function of a hashable request (its utterances,
 the engine and its version, voice, rate, pauses, audio settings, pipeline
 version) to a cache entry: the untagged MP3 and a JSON record of timings.
 Planning and publishing stay in the parent process; only misses go to the
-workers, each with its own engine (libespeak-ng allows one per process).
+workers, and each section's speech to a fresh engine process of its own
+(engines/isolated.py says why).
 """
 
 from __future__ import annotations
@@ -113,6 +114,18 @@ class Cache:
             _write_atomic(self._path(key, suffix), data)
         sizes = {suffix: len(data) for suffix, data in files.items()}
         _write_atomic(self._path(key, "json"), json.dumps({**meta, "sizes": sizes}).encode())
+
+
+    def get_file(self, key: str, suffix: str) -> bytes | None:
+        """A file stored on its own with ``put_file``."""
+        try:
+            return self._path(key, suffix).read_bytes()
+        except OSError:
+            return None
+
+    def put_file(self, key: str, suffix: str, data: bytes) -> None:
+        self._path(key, suffix).parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(self._path(key, suffix), data)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
