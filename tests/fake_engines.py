@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
 
 from audio_guide.engines import Speech
 from audio_guide.engines.espeak import EspeakEngine
@@ -35,8 +34,8 @@ class FlakyEngine(EspeakEngine):
     name = "flaky"
 
     def synthesize(self, text, voice, rate):
-        marker = Path(os.environ["FLAKY_MARKER"])
-        if not marker.exists():
-            marker.write_text(text)
-            raise RuntimeError("simulated engine crash")
-        return super().synthesize(text, voice, rate)
+        try:  # claim the one crash atomically: sections are spoken in parallel
+            os.close(os.open(os.environ["FLAKY_MARKER"], os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return super().synthesize(text, voice, rate)
+        raise RuntimeError("simulated engine crash")
