@@ -28,6 +28,7 @@ from typing import Sequence
 from urllib.parse import quote, urlsplit
 
 from .model import FEED_FILE, HANDOUT_FILE, Edition, Episode, Line
+from .transcripts import paragraphs
 
 ASSETS = Path(__file__).with_name("page_assets")
 SPEEDS = ("0.75", "1", "1.25", "1.5", "1.75", "2")  # the select's values, as the script writes them back
@@ -346,18 +347,6 @@ def _downloads(episode: Episode) -> str:
     ])
 
 
-def _blocks(lines: Sequence[Line]) -> list[tuple[str, list[Line]]]:
-    """Lines grouped as the guide groups them: (role, lines) per paragraph,
-    list item, heading or announcement."""
-    groups: list[tuple[str, list[Line]]] = []
-    for line in lines:
-        if groups and line.block >= 0 and groups[-1][1][-1].block == line.block:
-            groups[-1][1].append(line)
-        else:
-            groups.append((line.role, [line]))
-    return groups
-
-
 def _line(episode: Episode, line: Line, text: str) -> str:
     return (f'<a class="line" href="{_e(episode.files.audio)}#t={_seconds(line.start)}" '
             f'data-start="{line.start}" data-end="{line.end}">{_e(text)}</a>')
@@ -369,7 +358,7 @@ def _transcript(episode: Episode) -> str:
     titles = iter([chapter.title for chapter in episode.section.chapters if chapter.title is not None])
     body: list[str] = []
     in_list = False
-    for role, group in _blocks(episode.lines):
+    for role, group in paragraphs(episode.lines):
         if (role == "item") != in_list:
             body.append("<ul>" if role == "item" else "</ul>")
             in_list = role == "item"

@@ -83,7 +83,7 @@ def to_srt(lines: Sequence[Line]) -> str:
     return "\n".join(out)
 
 
-def _paragraphs(lines: Sequence[Line]) -> list[tuple[str, list[Line]]]:
+def paragraphs(lines: Sequence[Line]) -> list[tuple[str, list[Line]]]:
     """Group lines as the guide groups them: (role, lines) per paragraph,
     list item, heading or announcement."""
     groups: list[tuple[str, list[Line]]] = []
@@ -97,7 +97,7 @@ def _paragraphs(lines: Sequence[Line]) -> list[tuple[str, list[Line]]]:
 
 def to_text(lines: Sequence[Line]) -> str:
     out = []
-    for role, group in _paragraphs(lines):
+    for role, group in paragraphs(lines):
         text = " ".join(line.text for line in group)
         out.append(f"- {text}" if role == "item" else text)
     return "\n\n".join(out) + "\n"
@@ -120,7 +120,7 @@ def to_html(lines: Sequence[Line], *, guide_title: str, section_title: str, numb
     e = html.escape
     minutes, seconds = divmod(round(duration_ms / 1000), 60)
     body, in_list = [], False
-    for role, group in _paragraphs(lines):
+    for role, group in paragraphs(lines):
         spans = " ".join(f'<span data-start="{line.start}" data-end="{line.end}">{e(line.text)}</span>'
                          for line in group)
         if role == "item" and not in_list:
