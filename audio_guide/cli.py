@@ -61,7 +61,7 @@ def main():
     """
 
 
-@main.command()
+@main.command("build")
 @click.argument("content_dir", default="content", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(path_type=Path),
               help="Folder the edition is written to; each guide gets its own folder inside.")
@@ -105,8 +105,7 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     base_url = base_url or site_base_url
     site = branding(clinic_name or site.clinic_name, contact or site.contact, str(logo) if logo else site.logo)
     options = BuildOptions(content_dir=content_dir, out_dir=out_dir, cache_dir=cache_dir, base_url=base_url,
-                           site=site,
-                           jobs=jobs, engine=engine, voice=voice, rate=rate, timeout=timeout,
+                           site=site, jobs=jobs, engine=engine, voice=voice, rate=rate, timeout=timeout,
                            m4b="m4b" in formats)
     reporter = _Reporter(quiet, verbose)
     started = time.monotonic()
@@ -134,8 +133,6 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     click.echo(f"{stats.synthesized} sections spoken, {stats.cached} from cache, "
                f"{time.monotonic() - started:.1f} s")
 
-
-build_command.name = "build"
 
 
 @main.command()
