@@ -153,6 +153,30 @@ def voices(engine, language):
 
 @main.command()
 @click.argument("out_dir", default="output", type=click.Path(path_type=Path))
+@click.option("--content", "content_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Also check that the transcripts hold every sentence of the guides in this folder.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON, for scripts.")
+def check(out_dir, content_dir, as_json):
+    """Check a built edition (default: output/) before publishing it.
+
+    Every link in each feed leads to a file, lengths and durations match the
+    files, chapters agree and stay in range, transcripts are complete,
+    loudness is on target, the cover follows the rules, and nothing stale is
+    left over. Exits 1 if anything is wrong.
+    """
+    from .check import check_edition, format_report, guide_folders, report_json
+
+    if not out_dir.is_dir():
+        raise AudioGuideError(f"{out_dir}: no such folder: build an edition first, or pass its output folder")
+    problems = check_edition(out_dir, content_dir)
+    checked = len(guide_folders(out_dir))
+    click.echo(report_json(problems, checked) if as_json else format_report(problems, checked))
+    if problems:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("out_dir", default="output", type=click.Path(path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; 0.0.0.0 serves every network this computer is on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))

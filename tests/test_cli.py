@@ -34,6 +34,13 @@ def test_build_reports_progress_as_plain_lines_and_a_summary(tmp_path):
     again = run_cli(*args, "--quiet")
     assert again.returncode == 0 and again.stdout == "" and again.stderr == ""
 
+    checked = run_cli("check", str(tmp_path / "out"), "--content", str(CONTENT))
+    assert checked.returncode == 0 and checked.stdout.strip() == "OK: 1 guide checked, no problems"
+    (tmp_path / "out" / "journey-through-healing" / "audio" / "old.mp3").write_bytes(b"old")
+    checked = run_cli("check", str(tmp_path / "out"), "--json")
+    assert checked.returncode == 1
+    assert '"path": "journey-through-healing/audio/old.mp3"' in checked.stdout
+
 
 def test_bad_option_values_are_refused(tmp_path):
     done = run_cli("build", str(CONTENT), "--rate", "20", "--out", str(tmp_path / "o"))

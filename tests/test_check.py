@@ -1,0 +1,146 @@
+"""audio_guide.check: a fresh edition checks clean, and each kind of damage a
+publisher could meet is reported precisely, naming the file."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from audio_guide import BuildOptions, build
+from audio_guide.check import Problem, check_edition, format_report, guide_folders, report_json
+
+from .conftest import CONTENT
+
+SLUG = "journey-through-healing"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """content/ (copied) built once for this module, with two workers."""
+    work = tmp_path_factory.mktemp("check")
+    content = work / "content"
+    shutil.copytree(CONTENT, content)
+    result = build(BuildOptions(content_dir=content, out_dir=work / "out", cache_dir=work / "cache", jobs=2))
+    return result, work / "out", content
+
+
+@pytest.fixture
+def damaged(built, tmp_path):
+    """A copy of the built output folder to spoil, and the edition it holds."""
+    result, out, content = built
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    return result.editions[0], copy, copy / SLUG, content
+
+
+def paths(problems: list[Problem]) -> list[str]:
+    return [p.path for p in problems]
+
+
+def only(problems: list[Problem], path: str, phrase: str) -> Problem:
+    found = [p for p in problems if p.path == path and phrase in p.message]
+    assert found, f"no problem at {path} saying {phrase!r} in:\n{format_report(problems)}"
+    return found[0]
+
+
+def test_a_fresh_edition_checks_clean(built):
+    _, out, content = built
+    assert check_edition(out) == []
+    assert check_edition(out, content) == []
+    assert format_report([], len(guide_folders(out))) == "OK: 1 guide checked, no problems"
+    assert json.loads(report_json([], 1)) == {"ok": True, "guides_checked": 1, "problems": []}
+
+
+def test_a_truncated_mp3(damaged):
+    edition, out, folder, content = damaged
+    mp3 = folder / edition.episodes[1].files.audio
+    mp3.write_bytes(mp3.read_bytes()[:-5000])
+    problems = check_edition(out, content)
+    path = f"{SLUG}/{edition.episodes[1].files.audio}"
+    assert "truncated" in only(problems, path, "truncated").message
+    only(problems, f"{SLUG}/feed.xml", f"enclosure length is {edition.episodes[1].size}")
+    assert set(paths(problems)) == {path, f"{SLUG}/feed.xml"} and len(problems) == 2  # no knock-on problems
+
+
+def test_a_wrong_enclosure_length(damaged):
+    edition, out, folder, _ = damaged
+    episode = edition.episodes[0]
+    feed = folder / "feed.xml"
+    text = feed.read_text(encoding="utf-8")
+    assert f'length="{episode.size}"' in text
+    feed.write_text(text.replace(f'length="{episode.size}"', f'length="{episode.size + 1}"'), encoding="utf-8")
+    problems = check_edition(out)
+    problem = only(problems, f"{SLUG}/feed.xml", f"enclosure length is {episode.size + 1}")
+    assert f"{episode.files.audio} is {episode.size} bytes" in problem.message
+    assert len(problems) == 1
+
+
+def test_a_missing_transcript(damaged):
+    edition, out, folder, content = damaged
+    vtt = edition.episodes[2].files.vtt
+    (folder / vtt).unlink()
+    problems = check_edition(out, content)
+    only(problems, f"{SLUG}/{vtt}", "missing, but the feed links it")
+    assert paths(problems) == [f"{SLUG}/{vtt}"]
+
+
+def test_a_chapter_past_the_end(damaged):
+    edition, out, folder, _ = damaged
+    episode = next(e for e in edition.episodes if len(e.chapters) > 1)
+    path = folder / episode.files.chapters
+    chapters = json.loads(path.read_text(encoding="utf-8"))
+    chapters["chapters"][-1]["startTime"] = episode.duration_ms / 1000 + 30
+    path.write_text(json.dumps(chapters), encoding="utf-8")
+    problems = check_edition(out)
+    relative = f"{SLUG}/{episode.files.chapters}"
+    n = len(episode.chapters)
+    only(problems, relative, f"chapter {n} '{episode.chapters[-1].title}' starts at")
+    only(problems, relative, "past the end")
+    only(problems, relative, "the JSON chapters disagree with the ID3 chapters")
+    assert set(paths(problems)) == {relative}
+
+
+def test_a_transcript_missing_a_sentence(damaged):
+    edition, out, folder, content = damaged
+    episode = edition.episodes[1]
+    vtt = folder / episode.files.vtt
+    text = vtt.read_text(encoding="utf-8")
+    cues = text.split("\n\n")
+    removed = cues.pop(3)  # header, then cue 1 (the announcement): this is a sentence of the guide
+    vtt.write_text("\n\n".join(cues), encoding="utf-8")
+    assert check_edition(out) == []  # without the guides, a shorter transcript is still a valid one
+    problems = check_edition(out, content)
+    words = " ".join(removed.split("\n")[2:])
+    sentence = next(s for c in episode.section.chapters for b in c.blocks for s in b.sentences
+                    if s.text.startswith(words[:30]))
+    problem = only(problems, f"{SLUG}/{episode.files.vtt}", "missing in the transcript")
+    assert f"guide.md:{sentence.line}:" in problem.message
+    assert sentence.text[:40] in problem.message
+
+
+def test_an_extra_stale_file(damaged):
+    _, out, folder, _ = damaged
+    (folder / "audio" / "old-episode.mp3").write_bytes(b"\xff\xfb" * 100)
+    (out / f".staging-{SLUG}").mkdir()
+    problems = check_edition(out)
+    only(problems, f"{SLUG}/audio/old-episode.mp3", "stale file")
+    only(problems, f".staging-{SLUG}/", "interrupted build")
+    assert len(problems) == 2
+    report = format_report(problems)
+    assert report.splitlines()[1].startswith(f"{SLUG}/audio/old-episode.mp3: stale file")
+    assert json.loads(report_json(problems, 1))["problems"][1]["path"] == f"{SLUG}/audio/old-episode.mp3"
+
+
+def test_psc_chapters_disagreeing_with_the_audio(damaged):
+    edition, out, folder, _ = damaged
+    feed = folder / "feed.xml"
+    text = feed.read_text(encoding="utf-8")
+    title = edition.episodes[3].chapters[1].title
+    feed.write_text(re.sub(r'(<psc:chapter start=")[^"]*(" title="%s")' % re.escape(title), r"\g<1>00:00:01.000\2",
+                           text), encoding="utf-8")
+    problems = check_edition(out)
+    only(problems, f"{SLUG}/feed.xml", "the feed's psc:chapters disagree with the ID3 chapters: chapter 2")
