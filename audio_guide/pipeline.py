@@ -27,6 +27,7 @@ from .model import (
 from .script import chapter_titles, section_script
 from .synth import PIPELINE_VERSION, Cache, Job, Rendered, SynthStats, render_all
 from .tags import Tags, render_id3
+from .tools import ffmpeg_version
 
 CHAPTER_LEAD_MS = 150  # a chapter starts just before its heading's first word
 # Where `audio-guide serve` publishes by default: links work for trying an
@@ -130,7 +131,7 @@ def _plan(guide: Guide, engine, options: BuildOptions) -> _Plan:
     version = engine.version()
     jobs = [
         Job(label=f"{guide.path}:{section.line}: section {n} of {len(guide.sections)}, '{section.title}'",
-            engine=options.engine, engine_version=version, voice=voice, rate=rate,
+            engine=options.engine, engine_version=version, encoder_version=ffmpeg_version(), voice=voice, rate=rate,
             utterances=tuple(section_script(guide, n, guide.voice.pauses)), aac=options.m4b)
         for n, section in enumerate(guide.sections, start=1)
     ]

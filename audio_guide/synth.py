@@ -40,6 +40,7 @@ class Job:
     label: str
     engine: str
     engine_version: str
+    encoder_version: str  # ffmpeg's: another build may encode other bytes
     voice: str
     rate: int
     utterances: tuple[Utterance, ...]
