@@ -85,7 +85,8 @@ class Rendered:
 
 class Cache:
     """Files named by their request's hash; the JSON record is written last,
-    so an entry without one was never finished."""
+    so an entry without one was never finished, and holds each file's
+    SHA-256, so a damaged one is rendered again rather than published."""
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -94,39 +95,49 @@ class Cache:
         return self.root / key[:2] / f"{key}.{suffix}"
 
     def get(self, key: str, aac: bool = False) -> Rendered | None:
-        """The entry for ``key`` if it is complete (with AAC if asked)."""
+        """The entry for ``key`` if it is whole (with AAC if asked)."""
         try:
             meta = json.loads(self._path(key, "json").read_text())
-            for suffix, size in meta["sizes"].items():
-                if self._path(key, suffix).stat().st_size != size:
+            if aac and "aac" not in meta["sha256"]:
+                return None
+            for suffix, digest in meta["sha256"].items():
+                if _sha256(self._path(key, suffix)) != digest:
                     return None
-        except (OSError, ValueError, KeyError):
-            return None
-        if aac and "aac" not in meta["sizes"]:
+        except (OSError, ValueError, KeyError, TypeError):
             return None
         spoken = tuple(Spoken(start, end, tuple(map(tuple, words))) for start, end, words in meta["spoken"])
         return Rendered(key, self._path(key, "mp3"), meta["duration_ms"], spoken,
-                        self._path(key, "aac") if "aac" in meta["sizes"] else None)
+                        self._path(key, "aac") if "aac" in meta["sha256"] else None)
 
     def put(self, key: str, files: dict[str, bytes], meta: dict) -> None:
         """Store ``files`` (by suffix) and then, last, their record."""
         self._path(key, "json").parent.mkdir(parents=True, exist_ok=True)
         for suffix, data in files.items():
             _write_atomic(self._path(key, suffix), data)
-        sizes = {suffix: len(data) for suffix, data in files.items()}
-        _write_atomic(self._path(key, "json"), json.dumps({**meta, "sizes": sizes}).encode())
-
+        digests = {suffix: hashlib.sha256(data).hexdigest() for suffix, data in files.items()}
+        _write_atomic(self._path(key, "json"), json.dumps({**meta, "sha256": digests}).encode())
 
     def get_file(self, key: str, suffix: str) -> bytes | None:
-        """A file stored on its own with ``put_file``."""
+        """A file stored on its own with ``put_file``, if it is whole."""
         try:
-            return self._path(key, suffix).read_bytes()
+            stored = self._path(key, suffix).read_bytes()
         except OSError:
             return None
+        digest, data = stored[:32], stored[32:]
+        return data if hashlib.sha256(data).digest() == digest else None
 
     def put_file(self, key: str, suffix: str, data: bytes) -> None:
+        """Store ``data`` after its SHA-256, which ``get_file`` checks."""
         self._path(key, suffix).parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self._path(key, suffix), data)
+        _write_atomic(self._path(key, suffix), hashlib.sha256(data).digest() + data)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

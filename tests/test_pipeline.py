@@ -95,3 +95,17 @@ def test_crashed_engine_is_retried_once(tmp_path, monkeypatch):
     result = build(options)
     assert (tmp_path / "crashed").exists()
     assert result.stats.retries == 1 and result.stats.synthesized == 6
+
+
+def test_a_damaged_cache_entry_is_rendered_again_never_published(tmp_path):
+    options = BuildOptions(content_dir=CONTENT, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", jobs=2)
+    build(options)
+    good = tree(options.out_dir)
+    damaged = [sorted((tmp_path / "cache").rglob("*.mp3"))[2], sorted((tmp_path / "cache").rglob("*.pdf"))[0]]
+    for path in damaged:  # same size, one byte different: only a checksum can tell
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    again = build(options)
+    assert again.stats.synthesized == 1 and again.stats.cached == 5
+    assert tree(options.out_dir) == good
