@@ -13,7 +13,8 @@ holding a feed.xml) and returns the problems it finds, each naming the file
   folder) hold every sentence of their section, in order;
 - every episode is whole, decodes, and meets the loudness target;
 - the cover is what podcast directories accept;
-- nothing stale is left in the folder.
+- nothing stale is left in the folder;
+- every file matches the checksum manifest (SHA256SUMS) the build wrote.
 
 Only the standard library, mutagen, numpy, Pillow and ffmpeg (through
 tools.run_ffmpeg, to decode) are used: no ffprobe.
@@ -31,13 +32,13 @@ from urllib.parse import unquote
 
 import numpy as np
 
-from . import audio
+from . import audio, manifest
 from .errors import AudioGuideError
 from .feed import NS
-from .model import COVER_FILE, FEED_FILE, HANDOUT_FILE, PAGE_FILE, QR_PNG_FILE, QR_SVG_FILE, EpisodeFiles
+from .model import COVER_FILE, FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, PAGE_FILE, QR_PNG_FILE, QR_SVG_FILE, EpisodeFiles
 from .tools import run_ffmpeg
 
-GUIDE_FILES = frozenset({PAGE_FILE, FEED_FILE, COVER_FILE, HANDOUT_FILE, QR_PNG_FILE, QR_SVG_FILE,
+GUIDE_FILES = frozenset({PAGE_FILE, FEED_FILE, COVER_FILE, HANDOUT_FILE, QR_PNG_FILE, QR_SVG_FILE, MANIFEST_FILE,
                          "logo.png", "logo.jpg", "logo.jpeg"})
 TOP_LEVEL_FILES = frozenset({"feeds.opml", PAGE_FILE})
 DURATION_TOLERANCE_S = 1.0
@@ -85,11 +86,7 @@ def check_edition(out_dir: Path, content_dir: Path | None = None) -> list[Proble
         except AudioGuideError as exc:
             problems.append(Problem(".", f"cannot read the guides in {content_dir}: {exc}"))
     for entry in sorted(out_dir.iterdir()):
-        if entry.name.startswith(".staging-") or entry.name.startswith(".previous-"):
-            problems.append(Problem(entry.name + ("/" if entry.is_dir() else ""),
-                                    "left over from an interrupted build: run the build again (it finishes or "
-                                    "clears it), or delete it before publishing"))
-        elif entry.name.startswith("."):
+        if entry.name.startswith("."):
             problems.append(Problem(entry.name, "hidden file or folder in the output folder: delete it before "
                                                 "publishing"))
     folders = guide_folders(out_dir)
@@ -198,6 +195,12 @@ class _GuideCheck:
             self._against_guide(episode_audio)
         self._cover()
         self._leftovers()
+        # The manifest catches what no other check can (an edited page, say);
+        # a file already reported needs no second word.
+        reported = {p.path.rstrip('/') for p in self.problems}
+        for relative, message in manifest.verify(self.folder):
+            if f"{self.folder.name}/{relative}" not in reported:
+                self.problem(relative, message)
         return self.problems
 
     # URLs ----------------------------------------------------------------

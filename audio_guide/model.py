@@ -95,6 +95,7 @@ COVER_FILE = "cover.jpg"
 HANDOUT_FILE = "handout.pdf"
 QR_PNG_FILE = "qr.png"
 QR_SVG_FILE = "qr.svg"
+MANIFEST_FILE = "SHA256SUMS"  # every other file's checksum, as sha256sum writes them
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The build: content -> model -> speech -> audio -> tags -> published files.
 
 Planning and publishing run here, in order, in one process; only speech and
-encoding fan out to workers (synth.py). Each guide's edition is written in a
-staging folder beside the old one and swapped in only when complete.
+encoding fan out to workers (synth.py). Every guide's edition is written in a
+staging folder beside the output folder and switched in only when all of them
+are complete: a failed or killed build leaves the previous edition in place.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from . import audio, feed, handout, identity, page, transcripts
+from . import audio, feed, handout, identity, manifest, page, system, transcripts
 from .content import read_guides
 from .cover import load_cover, make_cover
 from .engines import DEFAULT_ENGINE, get_engine
 from .errors import AudioGuideError, ConfigError, ContentError
 from .model import (
-    COVER_FILE, FEED_FILE, HANDOUT_FILE, PAGE_FILE, QR_PNG_FILE, QR_SVG_FILE, ChapterMark, Edition, Episode,
-    EpisodeFiles, FullEdition, Guide, Line, Site, publisher,
+    COVER_FILE, FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, PAGE_FILE, QR_PNG_FILE, QR_SVG_FILE, ChapterMark, Edition,
+    Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher,
 )
 from .script import chapter_titles, section_script
 from .synth import PIPELINE_VERSION, Cache, Job, Rendered, SynthStats, render_all
@@ -78,6 +79,19 @@ def build(options: BuildOptions, progress: Progress = lambda done, total, messag
     """Build the edition of every guide in ``options.content_dir``."""
     base_url = _base_url(options.base_url)
     check_out_dir(options.out_dir)
+    staging = _staging_folder(options.out_dir)
+    _recover(options.out_dir, staging)
+    try:
+        return _build(options, progress, base_url, staging)
+    except OSError as exc:
+        raise AudioGuideError(f"{exc.filename or staging}: cannot write the edition ({exc.strerror}): free some "
+                              f"space, or choose another folder with --out; {options.out_dir} still holds "
+                              "the previous edition") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # whatever happened, give back the space
+
+
+def _build(options: BuildOptions, progress: Progress, base_url: str, staging: Path) -> BuildResult:
     guides = read_guides(options.content_dir)
     engine = get_engine(options.engine)
     plans = [_plan(guide, engine, options) for guide in guides]
@@ -95,16 +109,22 @@ def build(options: BuildOptions, progress: Progress = lambda done, total, messag
     result = BuildResult(stats=stats, out_dir=options.out_dir)
     for plan in plans:
         public = options.base_url is not None
-        edition = _publish(plan, [rendered[job.key] for job in plan.jobs], options, base_url, public)
-        result.editions.append(edition)
+        entries = [rendered[job.key] for job in plan.jobs]
+        result.editions.append(_publish(plan, entries, options, base_url, public, staging / plan.guide.slug))
         done[0] += 1
-        progress(done[0], total, f"published: {options.out_dir / plan.guide.slug}")
-    _write_atomic(options.out_dir / OPML, feed.opml(result.editions))
-    catalog = options.out_dir / PAGE_FILE
-    if len(result.editions) > 1:
-        _write_atomic(catalog, page.render_catalog(result.editions).encode())
-    else:  # one guide: its own page is the way in
-        catalog.unlink(missing_ok=True)
+        progress(done[0], total, f"staged: {plan.guide.slug}")
+    _write_top_level(staging, result.editions)
+    system.fsync_tree(staging)
+    for plan in plans:  # before the switch, so a published guid is always on record
+        plan.identity.save()
+    for edition in result.editions:
+        _switch(staging / edition.guide.slug, options.out_dir / edition.guide.slug)
+    for name in (OPML, PAGE_FILE):
+        if (staging / name).exists():
+            os.replace(staging / name, options.out_dir / name)
+        else:  # one guide: its own page is the way in
+            (options.out_dir / name).unlink(missing_ok=True)
+    progress(done[0], total, f"published: {options.out_dir}")
     return result
 
 
@@ -155,15 +175,14 @@ def _episode_chapters(job: Job, entry: Rendered, titles: list[str]) -> tuple[Cha
     return tuple(ChapterMark(t, s, e) for t, s, e in zip(titles, starts, ends))
 
 
-def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_url: str, public: bool) -> Edition:
+def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_url: str, public: bool,
+             staging: Path) -> Edition:
+    """Write a guide's whole edition into ``staging``."""
     guide = plan.guide
     guide_url = f"{base_url}{guide.slug}/"
     feed_url = guide_url + FEED_FILE
     identity.assign(plan.identity, guide, feed_url if public else None)
     podcast_guid = plan.identity.podcast_guid or identity.podcast_guid(feed_url)
-    staging = options.out_dir / f".staging-{guide.slug}"
-    _recover(options.out_dir, guide.slug)
-    shutil.rmtree(staging, ignore_errors=True)
     for folder in ("audio", "transcripts", "chapters"):
         (staging / folder).mkdir(parents=True)
     (staging / COVER_FILE).write_bytes(plan.cover)
@@ -185,10 +204,8 @@ def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_u
     (staging / QR_SVG_FILE).write_text(handout.qr_svg(url), encoding="utf-8")
     # The handout reads the logo from where the clinic keeps it.
     (staging / HANDOUT_FILE).write_bytes(_handout(replace(edition, site=options.site), Cache(options.cache_dir)))
-    # The feed last: it must never point at files that are not there yet.
     (staging / FEED_FILE).write_bytes(feed.rss(edition))
-    _swap(staging, options.out_dir / guide.slug)
-    plan.identity.save()
+    (staging / MANIFEST_FILE).write_text(manifest.render(staging), encoding="utf-8")
     return edition
 
 
@@ -268,28 +285,51 @@ def _write_episode_texts(folder: Path, guide: Guide, episode: Episode) -> None:
     (folder / files.chapters).write_text(feed.chapters_json(episode.chapters), encoding="utf-8")
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+def _write_top_level(staging: Path, editions: list[Edition]) -> None:
+    (staging / OPML).write_bytes(feed.opml(editions))
+    if len(editions) > 1:
+        (staging / PAGE_FILE).write_text(page.render_catalog(editions), encoding="utf-8")
 
 
-def _recover(out_dir: Path, slug: str) -> None:
-    """Finish a swap that an interrupted build left half done."""
-    previous = out_dir / f".previous-{slug}"
-    if previous.exists():
-        if (out_dir / slug).exists():
-            shutil.rmtree(previous)
-        else:
-            previous.rename(out_dir / slug)
+# Publishing. Each build writes its editions in a staging folder beside the
+# output folder (never inside it, where a web server or `check` would see a
+# half-written edition), then switches each guide's folder in one step.
+
+def _staging_folder(out_dir: Path) -> Path:
+    out_dir = out_dir.resolve()
+    return out_dir.parent / f".{out_dir.name}.staging"
 
 
-def _swap(staging: Path, final: Path) -> None:
-    previous = final.with_name(f".previous-{final.name}")
+def _recover(out_dir: Path, staging: Path) -> None:
+    """Undo what an interrupted build left: where the switch is two renames
+    (not Linux), put back an edition that was moved aside; then clear the
+    staging folder."""
+    if staging.is_dir():
+        for previous in staging.glob(f"*{_PREVIOUS}"):
+            final = out_dir / previous.name[:-len(_PREVIOUS)]
+            if not final.exists():
+                previous.rename(final)
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir()
+    except OSError as exc:
+        raise AudioGuideError(f"{staging}: cannot create the staging folder beside the output folder "
+                              f"({exc.strerror}): choose an output folder whose parent you can write to") from None
+
+
+_PREVIOUS = ".previous"
+
+
+def _switch(new: Path, final: Path) -> None:
+    """Put the edition in ``new`` at ``final`` in one atomic step where the
+    system can (readers see the old edition or the new one, never neither);
+    elsewhere in two renames, which ``_recover`` completes if a build is
+    killed between them."""
+    if final.exists() and system.exchange(new, final):
+        return  # the old edition is now in the staging folder, which goes next
     if final.exists():
-        final.rename(previous)
-    staging.rename(final)
-    shutil.rmtree(previous, ignore_errors=True)
+        final.rename(new.with_name(new.name + _PREVIOUS))
+    new.rename(final)
 
 
 def check_out_dir(out_dir: Path) -> None:

@@ -4,8 +4,13 @@ Rendering a section is a pure function of a hashable request (its utterances,
 the engine and its version, voice, rate, pauses, audio settings, pipeline
 version) to a cache entry: the untagged MP3 and a JSON record of timings.
 Planning and publishing stay in the parent process; only misses go to the
-workers, and each section's speech to a fresh engine process of its own
-(engines/isolated.py says why).
+workers. Beneath the section cache, a per-utterance cache keeps each
+utterance's raw speech and word events under (engine, version, voice, rate,
+spoken text): a change to a section, or to the pronunciation lexicon, speaks
+only the utterances whose spoken text changed, then masters and encodes the
+section again. Each utterance is spoken from pristine engine state in a
+process of its own (engines/isolated.py says why), so cached and fresh
+speech sound the same and an incremental build equals a clean one.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,11 +29,14 @@ from typing import Callable
 import numpy as np
 
 from . import audio
+from .engines import Speech
 from .engines.isolated import speak_all
 from .errors import AudioGuideError, EngineError
+from .manifest import file_sha256
+from .system import die_with_parent
 from .script import Utterance
 
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"  # 2: utterances spoken from pristine state, per-utterance cache
 LEAD_IN_MS = 150  # silence before the first word, so no player clips it
 SILENCE_THRESHOLD = 300  # int16 amplitude under which a sample counts as silence
 MIN_MS_PER_WORD = 50  # anything faster than 1200 wpm is not speech
@@ -58,7 +67,7 @@ class Job:
 
     def timeout(self) -> float:
         """Seconds a healthy engine and encoder could need, with a wide margin."""
-        words = sum(len(u.text.split()) for u in self.utterances)
+        words = sum(len(u.speech.split()) for u in self.utterances)
         return 60 + words * 0.2
 
 
@@ -101,7 +110,7 @@ class Cache:
             if aac and "aac" not in meta["sha256"]:
                 return None
             for suffix, digest in meta["sha256"].items():
-                if _sha256(self._path(key, suffix)) != digest:
+                if file_sha256(self._path(key, suffix)) != digest:
                     return None
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -132,14 +141,6 @@ class Cache:
         _write_atomic(self._path(key, suffix), hashlib.sha256(data).digest() + data)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
@@ -155,13 +156,97 @@ def _speech_span(pcm: np.ndarray) -> tuple[int, int]:
     return (int(loud[0]), int(loud[-1]) + 1) if len(loud) else (0, 0)
 
 
+def speech_key(job: Job, text: str) -> str:
+    """The per-utterance cache key: everything that changes one utterance's
+    raw speech (each is spoken from pristine engine state, so nothing else)."""
+    request = [PIPELINE_VERSION, job.engine, job.engine_version, job.voice, job.rate, text]
+    return hashlib.sha256(json.dumps(request).encode()).hexdigest()
+
+
+def _get_speech(cache: Cache, key: str) -> Speech | None:
+    data = cache.get_file(key, "pcm")
+    if data is None:
+        return None
+    try:
+        end = data.index(b"\n")
+        header = json.loads(data[:end])
+        return Speech(data[end + 1:], header["rate"], tuple(map(tuple, header["words"])))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _put_speech(cache: Cache, key: str, speech: Speech) -> None:
+    header = json.dumps({"rate": speech.sample_rate, "words": speech.words}).encode()
+    cache.put_file(key, "pcm", header + b"\n" + speech.samples)
+
+
+_WORD = re.compile(r"\S+")
+_ALNUM = re.compile(r"[^\W_]")
+# espeak-ng joins some short words into one word event (down to 87% of the
+# words in a sentence of this guide) and splits numbers and symbols into
+# several (up to 3 per written word): fewer events than 60% of the words, or
+# none reaching the last three words, means speech was cut short.
+MIN_EVENTS_PER_WORD = 0.6
+LAST_WORDS = 3
+
+
+def check_complete(job: Job, text: str, speech: Speech) -> None:
+    """The engine's word events must cover ``text`` (what it was asked to
+    say); engines that report no events at all are not judged here."""
+    starts = [m.start() for m in _WORD.finditer(text) if _ALNUM.search(m.group())]
+    if not starts:
+        return
+    events = [char for char, _ in speech.words]
+    needed = max(1, int(MIN_EVENTS_PER_WORD * len(starts)))
+    if len(events) < needed or max(events) < starts[max(0, len(starts) - LAST_WORDS)]:
+        reached = text[:max(events) if events else 0].count(" ")
+        raise EngineError(f"{job.engine} did not speak all of {text[:60]!r}: {len(events)} word events for "
+                          f"{len(starts)} words, the last near word {reached + 1 if events else 0}")
+
+
+def _speak(job: Job, cache: Cache, speech_timeout: float) -> tuple[list[Speech], int]:
+    """Each utterance's raw speech, from the per-utterance cache or spoken
+    now (only the texts not cached, each once); returns (speeches, engine calls)."""
+    texts = [u.speech for u in job.utterances]
+    keys = {text: speech_key(job, text) for text in texts}
+    found = {text: _get_speech(cache, key) for text, key in keys.items()}
+    missing = [text for text, speech in found.items() if speech is None]
+    fresh = speak_all(job.engine, job.voice, job.rate, missing, speech_timeout) if missing else []
+    events = any(speech.words for speech in fresh) or any(s.words for s in found.values() if s)
+    for text, speech in zip(missing, fresh):
+        pcm = np.frombuffer(speech.samples, dtype="<i2")
+        start, end = _speech_span(pcm)
+        if end - start < len(text.split()) * MIN_MS_PER_WORD * speech.sample_rate // 1000:
+            raise EngineError(f"{job.engine} returned no speech for {text[:60]!r}")
+        if events:  # an engine that reports word events must report them for every utterance
+            check_complete(job, text, speech)
+        _put_speech(cache, keys[text], speech)
+        found[text] = speech
+    return [found[text] for text in texts], len(missing)
+
+
+def _written_words(utterance: Utterance, words, base: int) -> list[tuple[int, int]]:
+    """Word events as (offset in the written text, ms in the file): one per
+    written place, the first word said for it."""
+    mapped = []
+    for char, ms in words:
+        written = utterance.written_offset(char)
+        if not mapped or written > mapped[-1][0]:
+            mapped.append((written, base + ms))
+    return mapped
+
+
 def render(job: Job, cache_root: str, speech_timeout: float) -> int:
     """Speak, master, encode and cache one section; returns engine calls made.
 
-    Runs in a worker process; the engine itself runs in a fresh process of
-    its own (engines/isolated.py).
+    Runs in a worker process. Each utterance's raw speech comes from the
+    per-utterance cache when its spoken text was said before with the same
+    engine, voice and rate; the rest is spoken, each utterance from pristine
+    engine state in a process of its own (engines/isolated.py), so the
+    section sounds the same whichever utterances were cached.
     """
-    speeches = speak_all(job.engine, job.voice, job.rate, [u.text for u in job.utterances], speech_timeout)
+    cache = Cache(cache_root)
+    speeches, calls = _speak(job, cache, speech_timeout)
     pieces, spoken, rate, offset = [], [], None, 0
     for utterance, speech in zip(job.utterances, speeches):
         pcm = np.frombuffer(speech.samples, dtype="<i2")
@@ -169,13 +254,11 @@ def render(job: Job, cache_root: str, speech_timeout: float) -> int:
         if speech.sample_rate != rate:
             raise EngineError(f"{job.engine} changed its sample rate mid-section")
         start, end = _speech_span(pcm)
-        if end - start < len(utterance.text.split()) * MIN_MS_PER_WORD * rate // 1000:
-            raise EngineError(f"{job.engine} returned no speech for {utterance.text[:60]!r}")
         if not pieces:
             pieces.append(np.zeros(LEAD_IN_MS * rate // 1000, np.int16))
             offset = len(pieces[0])
         base = offset * 1000 // rate
-        words = [(char, base + ms) for char, ms in speech.words] or [(0, base + start * 1000 // rate)]
+        words = _written_words(utterance, speech.words, base) or [(0, base + start * 1000 // rate)]
         spoken.append((words[0][1], base + end * 1000 // rate, words))
         pause = np.zeros(utterance.pause_after * rate // 1000, np.int16)
         pieces += [pcm, pause]
@@ -184,12 +267,12 @@ def render(job: Job, cache_root: str, speech_timeout: float) -> int:
     files = {"mp3": audio.encode_mp3(mastered, rate)}
     if job.aac:
         files["aac"] = audio.encode_aac(mastered, rate)
-    Cache(cache_root).put(job.key, files, {
+    cache.put(job.key, files, {
         "duration_ms": len(mastered) * 1000 // rate,
         "spoken": spoken,
         "engine_version": job.engine_version,
     })
-    return len(speeches)
+    return calls
 
 
 def _render_in_worker(job: Job, cache_root: str, speech_timeout: float):
@@ -232,7 +315,7 @@ def _pool(workers: int):
     # Forked workers start at once with the audio stack already imported;
     # where fork is not the platform's way (macOS, Windows), spawn.
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    return multiprocessing.get_context(method).Pool(workers)
+    return multiprocessing.get_context(method).Pool(workers, initializer=die_with_parent, initargs=(os.getpid(),))
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,8 @@ def test_a_transcript_missing_a_sentence(damaged):
     cues = text.split("\n\n")
     removed = cues.pop(3)  # header, then cue 1 (the announcement): this is a sentence of the guide
     vtt.write_text("\n\n".join(cues), encoding="utf-8")
-    assert check_edition(out) == []  # without the guides, a shorter transcript is still a valid one
+    # Without the guides, a shorter transcript is still a valid one: only the manifest knows.
+    only(check_edition(out), f"{SLUG}/{episode.files.vtt}", "differs from its checksum")
     problems = check_edition(out, content)
     words = " ".join(removed.split("\n")[2:])
     sentence = next(s for c in episode.section.chapters for b in c.blocks for s in b.sentences
@@ -125,10 +127,10 @@ def test_a_transcript_missing_a_sentence(damaged):
 def test_an_extra_stale_file(damaged):
     _, out, folder, _ = damaged
     (folder / "audio" / "old-episode.mp3").write_bytes(b"\xff\xfb" * 100)
-    (out / f".staging-{SLUG}").mkdir()
+    (out / ".DS_Store").write_bytes(b"\0")
     problems = check_edition(out)
     only(problems, f"{SLUG}/audio/old-episode.mp3", "stale file")
-    only(problems, f".staging-{SLUG}/", "interrupted build")
+    only(problems, ".DS_Store", "hidden file")
     assert len(problems) == 2
     report = format_report(problems)
     assert report.splitlines()[1].startswith(f"{SLUG}/audio/old-episode.mp3: stale file")
@@ -144,3 +146,25 @@ def test_psc_chapters_disagreeing_with_the_audio(damaged):
                            text), encoding="utf-8")
     problems = check_edition(out)
     only(problems, f"{SLUG}/feed.xml", "the feed's psc:chapters disagree with the ID3 chapters: chapter 2")
+
+
+def test_a_file_changed_after_the_build_fails_the_manifest(damaged):
+    edition, out, folder, _ = damaged
+    page = folder / "index.html"  # nothing but the manifest could tell this edit
+    page.write_text(page.read_text(encoding="utf-8").replace("Section", "Sektion", 1), encoding="utf-8")
+    problems = check_edition(out)
+    assert paths(problems) == [f"{SLUG}/index.html"]
+    only(problems, f"{SLUG}/index.html", "differs from its checksum in SHA256SUMS")
+
+
+def test_the_manifest_is_the_one_sha256sum_reads(built):
+    _, out, _ = built
+    sha256sum = shutil.which("sha256sum")
+    if not sha256sum:
+        pytest.skip("sha256sum (GNU coreutils) is not installed")
+    done = subprocess.run([sha256sum, "--check", "--strict", "SHA256SUMS"], cwd=out / SLUG, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    listed = {line.split("  ", 1)[1] for line in (out / SLUG / "SHA256SUMS").read_text().splitlines()}
+    files = {p.relative_to(out / SLUG).as_posix() for p in (out / SLUG).rglob("*") if p.is_file()}
+    assert listed == files - {"SHA256SUMS"} and len(listed) == 43

@@ -1,0 +1,55 @@
+"""A guide folder's checksum manifest, SHA256SUMS: one line per file, in the
+format of ``sha256sum``, so a clinic can verify a copy with standard tools
+(``sha256sum -c SHA256SUMS``) as well as with ``audio-guide check``."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from .model import MANIFEST_FILE
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and p.name != MANIFEST_FILE)
+
+
+def render(folder: Path) -> str:
+    """The manifest of every file in ``folder`` (but itself)."""
+    return "".join(f"{file_sha256(folder / name)}  {name}\n" for name in _files(folder))
+
+
+def verify(folder: Path) -> list[tuple[str, str]]:
+    """(file, what is wrong) for every file that differs from the manifest,
+    is missing, or is not in it; empty when the folder matches."""
+    try:
+        text = (folder / MANIFEST_FILE).read_text(encoding="utf-8")
+    except OSError:
+        return [(MANIFEST_FILE, "missing: the edition has no checksum manifest; rebuild it")]
+    listed: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        digest, sep, name = line.partition("  ")
+        if not sep or len(digest) != 64 or not name:
+            return [(MANIFEST_FILE, f"line {number} is not '<sha256>  <file>': rebuild the edition")]
+        listed[name] = digest
+    problems = []
+    for name, digest in listed.items():
+        path = folder / name
+        if not path.is_file():
+            problems.append((name, f"missing, but {MANIFEST_FILE} lists it: publish the whole folder"))
+        elif file_sha256(path) != digest:
+            problems.append((name, f"differs from its checksum in {MANIFEST_FILE}: the file was changed or "
+                                   "damaged after the build; rebuild, or copy the edition again"))
+    for name in _files(folder):
+        if name not in listed:
+            problems.append((name, f"not in {MANIFEST_FILE}: it was added after the build; delete it"))
+    return problems
