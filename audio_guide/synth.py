@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 
 from . import audio
-from .engines import Speech
+from .engines import Speech, garbage
 from .engines.isolated import speak_all
 from .errors import AudioGuideError, EngineError
 from .manifest import file_sha256
@@ -214,6 +214,9 @@ def _speak(job: Job, cache: Cache, speech_timeout: float) -> tuple[list[Speech],
     fresh = speak_all(job.engine, job.voice, job.rate, missing, speech_timeout) if missing else []
     events = any(speech.words for speech in fresh) or any(s.words for s in found.values() if s)
     for text, speech in zip(missing, fresh):
+        wrong = garbage(speech, text)
+        if wrong:
+            raise EngineError(f"{job.engine} returned {wrong} for {text[:60]!r}")
         pcm = np.frombuffer(speech.samples, dtype="<i2")
         start, end = _speech_span(pcm)
         if end - start < len(text.split()) * MIN_MS_PER_WORD * speech.sample_rate // 1000:
