@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from .errors import ContentError
-from .model import Block, Chapter, Guide, Pauses, Section, Sentence, Voice
+from .model import DEFAULT_PACING, PACING, Block, Chapter, Guide, Pauses, Section, Sentence, Voice
 
 GUIDE_FILE = "guide.md"
 INTRODUCTION_TITLE = "Introduction"
@@ -37,6 +37,7 @@ _KEYS = {
     "voice": "speech engine voice name",
     "rate": "speaking rate in words per minute",
     "pauses": "pause lengths in milliseconds",
+    "pacing": "calm (the default) or brisk: a speaking rate and pauses together",
 }
 _TEXT_KEYS = ("title", "subtitle", "author", "publisher", "description", "license", "copyright")
 _RATE_RANGE = (80, 400)
@@ -193,7 +194,10 @@ def _read_voice(meta, fail) -> Voice:
     name = meta.get("voice")
     if name is not None and (not isinstance(name, str) or not name.strip()):
         fail("voice", "'voice' must be a voice name: run 'audio-guide voices' to list them")
-    rate = meta.get("rate", Voice.rate)
+    pacing = meta.get("pacing", DEFAULT_PACING)
+    if not isinstance(pacing, str) or pacing not in PACING:
+        fail("pacing", f"'pacing' must be one of {', '.join(PACING)}, not {pacing!r}")
+    rate = meta.get("rate", PACING[pacing].rate)
     low, high = _RATE_RANGE
     if isinstance(rate, bool) or not isinstance(rate, int) or not low <= rate <= high:
         fail("rate", f"'rate' must be whole words per minute between {low} and {high}; 150 is calm")
@@ -206,7 +210,8 @@ def _read_voice(meta, fail) -> Voice:
             fail("pauses", f"unknown pause '{kind}': use any of {', '.join(known)}")
         if isinstance(ms, bool) or not isinstance(ms, int) or not 0 <= ms <= _PAUSE_MAX_MS:
             fail("pauses", f"pause '{kind}' must be whole milliseconds from 0 to {_PAUSE_MAX_MS}")
-    return Voice(name=name.strip() if name else None, rate=rate, pauses=Pauses(**pauses))
+    given = ((("rate", rate),) if "rate" in meta else ()) + tuple(sorted(pauses.items()))
+    return Voice(name=name.strip() if name else None, pacing=pacing, given=given).paced(pacing)
 
 
 def _parse_body(path, lines, start) -> list[Section]:

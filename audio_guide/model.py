@@ -7,7 +7,7 @@ came from so that later stages can point an editor at the source.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,40 @@ class Pauses:
 
 
 @dataclass(frozen=True)
+class Pacing:
+    """A named speaking rate (words per minute) and set of pauses."""
+
+    rate: int
+    pauses: Pauses
+
+
+# calm, the default, for listeners who may be tired or grieving; brisk for
+# those who would rather it moved along (and for reviewing an edition).
+PACING = {
+    "calm": Pacing(150, Pauses()),
+    "brisk": Pacing(175, Pauses(announcement=1000, heading=700, paragraph=550, item=450, sentence=250)),
+}
+DEFAULT_PACING = "calm"
+
+
+@dataclass(frozen=True)
 class Voice:
     """How the guide is spoken: engine voice name (None: the engine's default
-    for the guide's language), rate in words per minute, and pauses."""
+    for the guide's language), rate in words per minute, and pauses: those of
+    its pacing, with ``given`` (a guide's own 'rate' and 'pauses') on top."""
 
     name: str | None = None
     rate: int = 150
     pauses: Pauses = field(default_factory=Pauses)
+    pacing: str = DEFAULT_PACING
+    given: tuple[tuple[str, int], ...] = ()  # ("rate", wpm) and (pause kind, ms) the guide set itself
+
+    def paced(self, pacing: str) -> "Voice":
+        """This voice with another pacing; what the guide set itself still wins."""
+        profile = PACING[pacing]
+        given = dict(self.given)
+        rate = given.pop("rate", profile.rate)
+        return Voice(self.name, rate, replace(profile.pauses, **given), pacing, self.given)
 
 
 @dataclass(frozen=True)

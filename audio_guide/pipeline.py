@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from . import audio, feed, handout, identity, manifest, page, system, transcripts
+from . import audio, feed, handout, identity, lexicon, manifest, page, system, transcripts
 from .content import read_guides
 from .cover import load_cover, make_cover
 from .engines import DEFAULT_ENGINE, get_engine
@@ -47,6 +47,7 @@ class BuildOptions:
     engine: str = DEFAULT_ENGINE
     voice: str | None = None  # overrides the guide's
     rate: int | None = None  # overrides the guide's
+    pacing: str | None = None  # overrides the guide's: a key of model.PACING
     timeout: float | None = None  # seconds per section; None scales with length
     m4b: bool = False  # also publish the full edition as an M4B audiobook
     site: Site = Site()  # the publishing clinic's branding
@@ -147,12 +148,15 @@ def _plan(guide: Guide, engine, options: BuildOptions) -> _Plan:
             f"the default voice for language '{guide.language}'"
         raise ConfigError(f"{where}: the {engine.name} engine has no voice '{wanted}'; "
                           "run 'audio-guide voices' to list the ones it has")
-    rate = options.rate or guide.voice.rate
+    paced = guide.voice.paced(options.pacing) if options.pacing else guide.voice
+    rate = options.rate or paced.rate
     version = engine.version()
+    words = lexicon.load(Path(guide.path).parent, options.content_dir)
+    phonemes = bool(getattr(engine, "takes_phonemes", False))
     jobs = [
         Job(label=f"{guide.path}:{section.line}: section {n} of {len(guide.sections)}, '{section.title}'",
             engine=options.engine, engine_version=version, encoder_version=ffmpeg_version(), voice=voice, rate=rate,
-            utterances=tuple(section_script(guide, n, guide.voice.pauses)), aac=options.m4b)
+            utterances=tuple(section_script(guide, n, paced.pauses, words, phonemes)), aac=options.m4b)
         for n, section in enumerate(guide.sections, start=1)
     ]
     if guide.cover:

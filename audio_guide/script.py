@@ -2,24 +2,40 @@
 structural announcements (guide title, "Section 2 of 6", headings).
 
 Nothing here adds, drops or rewords the guide's text. The only change to a
-spoken line is a full stop after a heading that has no closing punctuation,
+written line is a full stop after a heading that has no closing punctuation,
 so the engine lets its voice fall and pauses as it would after a sentence.
+What the engine speaks may differ from what is written only where the
+pronunciation lexicon (lexicon/) says how to say a term.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .lexicon import Lexicon, written_offset
 from .model import Guide, Pauses, Section
 
 
 @dataclass(frozen=True)
 class Utterance:
-    text: str  # what the engine speaks, and what transcripts show
+    text: str  # the written words: what transcripts, tags and the page show
     role: str  # "announcement", "heading", "paragraph" or "item" (a sentence of either)
     pause_after: int  # ms of silence after it
     chapter: int  # index of the chapter it belongs to
     block: int = -1  # index of its paragraph or list item in the section
+    spoken: str | None = None  # what the engine says, where the lexicon changed it
+    # (start, end in spoken, start, end in text) of each term the lexicon replaced
+    spans: tuple[tuple[int, int, int, int], ...] = ()
+
+    @property
+    def speech(self) -> str:
+        """What the engine speaks."""
+        return self.text if self.spoken is None else self.spoken
+
+    def written_offset(self, char: int) -> int:
+        """The place in ``text`` of character ``char`` of ``speech`` (a word
+        inside a replaced term maps to the term's start)."""
+        return written_offset(self.spans, char)
 
 
 def _closed(text: str) -> str:
@@ -37,22 +53,29 @@ def chapter_titles(section: Section) -> list[str]:
     return [chapter.title or section.title for chapter in section.chapters]
 
 
-def section_script(guide: Guide, number: int, pauses: Pauses) -> list[Utterance]:
-    """The utterances of section ``number`` (1-based), in speaking order.
+def section_script(guide: Guide, number: int, pauses: Pauses, lexicon: Lexicon | None = None,
+                   phonemes: bool = False) -> list[Utterance]:
+    """The utterances of section ``number`` (1-based), in speaking order, with
+    ``lexicon`` applied to what is spoken (its phonemes too, if ``phonemes``:
+    for engines that take espeak-ng's).
 
     The announcement belongs to the first chapter, so every chapter starts at
     the first word of its heading and chapter 0 starts at 0.
     """
+    def utterance(text, role, pause, chapter, block=-1):
+        spoken, spans = lexicon.apply(text, phonemes) if lexicon else (text, ())
+        return Utterance(text, role, pause, chapter, block, spoken if spans else None, spans)
+
     section = guide.sections[number - 1]
-    script = [Utterance(announcement(guide, number), "announcement", pauses.announcement, 0)]
+    script = [utterance(announcement(guide, number), "announcement", pauses.announcement, 0)]
     blocks = 0
     for index, chapter in enumerate(section.chapters):
         if chapter.title:
-            script.append(Utterance(_closed(chapter.title), "heading", pauses.heading, index))
+            script.append(utterance(_closed(chapter.title), "heading", pauses.heading, index))
         for block in chapter.blocks:
             last = len(block.sentences) - 1
             for i, sentence in enumerate(block.sentences):
                 pause = pauses.sentence if i < last else getattr(pauses, block.kind)
-                script.append(Utterance(sentence.text, block.kind, pause, index, blocks))
+                script.append(utterance(sentence.text, block.kind, pause, index, blocks))
             blocks += 1
     return script

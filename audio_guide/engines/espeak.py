@@ -184,11 +184,20 @@ class EspeakEngine:
         raise EngineError(f"{self.name} has no voice for language '{language}': "
                           "run 'audio-guide voices' and set 'voice' in the guide")
 
-    def synthesize(self, text: str, voice: str, rate: int) -> Speech:
+    def prepare(self, voice: str, rate: int) -> None:
+        """Load ``voice`` before speaking (isolated.py calls it once, then
+        forks a process per utterance, so no utterance pays for the load)."""
+        self._select(voice)
+        self._api.set_rate(rate)
+
+    def _select(self, voice: str) -> None:
         if voice != self._voice:
             if self._api.set_voice(voice.encode()) != EE_OK:
                 raise EngineError(f"{self.name} has no voice '{voice}': run 'audio-guide voices' to list them")
             self._voice = voice
+
+    def synthesize(self, text: str, voice: str, rate: int) -> Speech:
+        self._select(voice)
         self._api.set_rate(rate)
         self._chunks, self._words = [], []
         encoded = text.encode()

@@ -110,5 +110,9 @@ class Pyttsx3Engine:
     def default_voice(self, language: str) -> str:
         return self._impl.default_voice(language)
 
+    def prepare(self, voice: str, rate: int) -> None:
+        if hasattr(self._impl, "prepare"):
+            self._impl.prepare(voice, rate)
+
     def synthesize(self, text: str, voice: str, rate: int) -> Speech:
         return self._impl.synthesize(text, voice, rate)
