@@ -101,6 +101,26 @@ def check_edition(out_dir: Path, content_dir: Path | None = None) -> list[Proble
     return problems
 
 
+def lint_content(content_dir: Path) -> tuple[list[Problem], int]:
+    """Read every guide in ``content_dir`` without building anything: the
+    problems (each at its file and line) and how many guides read clean."""
+    from .content import GUIDE_FILE, read_guides
+    from .errors import ContentError
+
+    content_dir = Path(content_dir)
+    folders = [content_dir] if (content_dir / GUIDE_FILE).is_file() else \
+        sorted(p for p in content_dir.iterdir() if (p / GUIDE_FILE).is_file()) if content_dir.is_dir() else []
+    problems, clean = [], 0
+    for folder in folders or [content_dir]:  # none: let the reader say why
+        try:
+            clean += len(read_guides(folder))
+        except ContentError as exc:
+            problems.append(Problem(f"{exc.path}:{exc.line}" if exc.line else exc.path, exc.message))
+        except AudioGuideError as exc:
+            problems.append(Problem(str(folder), str(exc)))
+    return problems, clean
+
+
 def format_report(problems: list[Problem], guides_checked: int | None = None) -> str:
     """A report for people: one line per problem, or a single OK line."""
     if not problems:

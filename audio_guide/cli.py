@@ -154,22 +154,37 @@ def voices(engine, language):
 @main.command()
 @click.argument("out_dir", default="output", type=click.Path(path_type=Path))
 @click.option("--content", "content_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Also check that the transcripts hold every sentence of the guides in this folder.")
+              help="Also read the guides in this folder and report every mistake in them; with an edition in "
+                   "OUT_DIR, check that its transcripts hold every sentence of the guides. Without one, only "
+                   "the guides are checked: nothing is built.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON, for scripts.")
 def check(out_dir, content_dir, as_json):
     """Check a built edition (default: output/) before publishing it.
 
     Every link in each feed leads to a file, lengths and durations match the
     files, chapters agree and stay in range, transcripts are complete,
-    loudness is on target, the cover follows the rules, and nothing stale is
-    left over. Exits 1 if anything is wrong.
-    """
-    from .check import check_edition, format_report, guide_folders, report_json
+    loudness is on target, the cover follows the rules, every file matches
+    the checksum manifest, and nothing stale is left over. Exits 1 if
+    anything is wrong.
 
-    if not out_dir.is_dir():
-        raise AudioGuideError(f"{out_dir}: no such folder: build an edition first, or pass its output folder")
-    problems = check_edition(out_dir, content_dir)
-    checked = len(guide_folders(out_dir))
+    \b
+    Examples:
+      audio-guide check                       the edition in output/
+      audio-guide check --content content     the guides too (alone, before a first build)
+      audio-guide check public --json         for scripts and CI
+    """
+    from .check import check_edition, format_report, guide_folders, lint_content, report_json
+
+    if content_dir is not None and not out_dir.is_dir():
+        problems, checked = lint_content(content_dir)
+    elif not out_dir.is_dir():
+        raise AudioGuideError(f"{out_dir}: no such folder: build an edition first, or pass its output folder "
+                              "(or check the guides alone with --content content)")
+    else:
+        problems = lint_content(content_dir)[0] if content_dir is not None else []
+        # An edition is compared only with guides that read clean.
+        problems += check_edition(out_dir, None if problems else content_dir)
+        checked = len(guide_folders(out_dir))
     click.echo(report_json(problems, checked) if as_json else format_report(problems, checked))
     if problems:
         sys.exit(1)

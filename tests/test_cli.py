@@ -57,3 +57,21 @@ def test_missing_content_folder(tmp_path):
     assert done.returncode == 1
     assert done.stderr.strip() == (f"error: {tmp_path / 'nowhere'}: no such content folder: pass the folder "
                                    "that holds your guides")
+
+
+def test_check_content_lints_the_guides_without_building(tmp_path):
+    for name, text in [("a", "---\ntitle: A\nrate: 20\n---\n\n## S\n\nText.\n"),
+                       ("b", "---\ntitle: B\n---\n\n## S\n\n## T\n\nText.\n"),
+                       ("c", "---\ntitle: C\n---\n\n## S\n\nText.\n")]:
+        (tmp_path / "content" / name).mkdir(parents=True)
+        (tmp_path / "content" / name / "guide.md").write_text(text)
+    done = run_cli("check", str(tmp_path / "no-edition"), "--content", str(tmp_path / "content"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    content = tmp_path / "content"
+    assert done.stdout.splitlines() == [
+        f"{content}/a/guide.md:3: 'rate' must be whole words per minute between 80 and 400; 150 is calm",
+        f"{content}/b/guide.md:5: section 'S' has no text: write its text below the heading, or remove the heading",
+    ]
+    assert not (tmp_path / "no-edition").exists()
+    clean = run_cli("check", str(tmp_path / "no-edition"), "--content", str(CONTENT))
+    assert clean.returncode == 0 and clean.stdout.strip() == "OK: 1 guide checked, no problems"
