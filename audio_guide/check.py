@@ -523,6 +523,8 @@ class _GuideCheck:
                 if f'"{relative}"' not in page_text and f"'{relative}'" not in page_text:
                     self.problem(relative, f"the full edition is not linked from {PAGE_FILE}: it is stale; "
                                            "delete it or rebuild the edition")
+                elif relative.endswith(".mp3"):
+                    self._frames(relative, path.read_bytes())  # whole, not truncated
                 continue
             if any(part.startswith(".") for part in Path(relative).parts[:-1]):
                 continue  # its hidden folder is reported

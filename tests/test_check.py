@@ -168,3 +168,12 @@ def test_the_manifest_is_the_one_sha256sum_reads(built):
     listed = {line.split("  ", 1)[1] for line in (out / SLUG / "SHA256SUMS").read_text().splitlines()}
     files = {p.relative_to(out / SLUG).as_posix() for p in (out / SLUG).rglob("*") if p.is_file()}
     assert listed == files - {"SHA256SUMS"} and len(listed) == 43
+
+
+def test_a_truncated_full_edition(damaged):
+    edition, out, folder, _ = damaged
+    full = folder / edition.full.audio
+    full.write_bytes(full.read_bytes()[:-3000])
+    problems = check_edition(out)
+    assert paths(problems) == [f"{SLUG}/{edition.full.audio}"]
+    only(problems, f"{SLUG}/{edition.full.audio}", "truncated")
