@@ -13,6 +13,7 @@ from .pipeline import LOCAL_BASE_URL, BuildOptions, build
 from .site import branding, load_site
 from .engines import DEFAULT_ENGINE, engine_names, get_engine
 from .errors import AudioGuideError
+from .model import PACING
 
 _ENGINE_HELP = (f"Speech engine: {', '.join(engine_names())} (default {DEFAULT_ENGINE}: the platform's own "
                 "voices; espeak-ng on Linux).")
@@ -41,6 +42,15 @@ class _Reporter:
     def finish(self):
         if self._drawn:
             click.echo("", err=True)
+
+
+def _words(episode) -> int:
+    """Words heard in an episode: the announcement, headings and text as written."""
+    return sum(len(line.text.split()) for line in episode.lines)
+
+
+def _per_minute(words: int, ms: int) -> str:
+    return f"{words * 60000 / ms:.0f}" if ms else "0"
 
 
 def _minutes(ms: int) -> str:
@@ -78,6 +88,9 @@ def main():
 @click.option("--voice", metavar="NAME", help="Voice to speak with, overriding the guide's (see 'audio-guide voices').")
 @click.option("--rate", type=click.IntRange(80, 400), metavar="WPM",
               help="Speaking rate in words per minute, overriding the guide's (default 150: calm).")
+@click.option("--pacing", type=click.Choice(list(PACING)),
+              help="Rate and pauses together, overriding the guide's 'pacing' (default calm; a guide's own "
+              "'rate' and 'pauses', and --rate, still win).")
 @click.option("--cache-dir", default=".audio-guide-cache", show_default=True, type=click.Path(path_type=Path),
               help="Where finished speech is kept so unchanged sections are never redone.")
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS",
@@ -88,7 +101,7 @@ def main():
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every step on its own line.")
 def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contact, logo, jobs, engine, voice, rate,
-                  cache_dir, timeout, formats, quiet, verbose):
+                  pacing, cache_dir, timeout, formats, quiet, verbose):
     """Build the audio edition of every guide in CONTENT_DIR (default: content/).
 
     Each section becomes a chaptered, tagged MP3 episode, and the whole guide a
@@ -99,13 +112,15 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     Examples:
       audio-guide build
       audio-guide build --voice en-US --rate 140
+      audio-guide build --pacing brisk
       audio-guide build my-guides --out public --jobs 2
     """
     site_base_url, site = load_site(site_file)
     base_url = base_url or site_base_url
     site = branding(clinic_name or site.clinic_name, contact or site.contact, str(logo) if logo else site.logo)
     options = BuildOptions(content_dir=content_dir, out_dir=out_dir, cache_dir=cache_dir, base_url=base_url,
-                           site=site, jobs=jobs, engine=engine, voice=voice, rate=rate, timeout=timeout,
+                           site=site, jobs=jobs, engine=engine, voice=voice, rate=rate, pacing=pacing,
+                           timeout=timeout,
                            m4b="m4b" in formats)
     reporter = _Reporter(quiet, verbose)
     started = time.monotonic()
@@ -117,11 +132,14 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
         return
     for edition in result.editions:
         total = sum(e.duration_ms for e in edition.episodes)
+        words = sum(_words(e) for e in edition.episodes)
         click.echo(f"{edition.guide.title}: {len(edition.episodes)} episodes, {_minutes(total)} in all, "
-                   f"voice {edition.voice} at {edition.rate} wpm -> {result.folder(edition)}")
+                   f"voice {edition.voice} at {edition.rate} wpm ({_per_minute(words, total)} words per minute "
+                   f"with the pauses) -> {result.folder(edition)}")
         if verbose:
             for e in edition.episodes:
-                click.echo(f"  {e.files.audio}  {_minutes(e.duration_ms)}  {len(e.chapters)} chapters")
+                click.echo(f"  {e.files.audio}  {_minutes(e.duration_ms)}  {_per_minute(_words(e), e.duration_ms)} "
+                           f"words per minute  {len(e.chapters)} chapters")
             click.echo(f"  {edition.full.audio}  {_minutes(edition.full.duration_ms)}")
             if edition.full.audiobook:
                 click.echo(f"  {edition.full.audiobook}")
@@ -130,7 +148,8 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
         click.echo(f"Links point to this computer ({LOCAL_BASE_URL}); give --base-url the public address "
                    "before publishing.")
     stats = result.stats
-    click.echo(f"{stats.synthesized} sections spoken, {stats.cached} from cache, "
+    click.echo(f"{stats.synthesized} sections spoken, {stats.cached} from cache "
+               f"({stats.engine_calls} utterances newly spoken), "
                f"{time.monotonic() - started:.1f} s")
 
 
