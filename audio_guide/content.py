@@ -48,9 +48,13 @@ _HEADING = re.compile(r"^(#{1,6})[ \t]*(.*?)[ \t#]*$")
 # An explicit section id, written after the title: ## Rest {#rest}
 _SECTION_ID = re.compile(r"\s*\{#([^}]*)\}$")
 _VALID_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-# C0 and C1 control characters other than tab, and the Unicode line and
-# paragraph separators: invisible, and not allowed in XML feeds.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+# C0 and C1 control characters other than tab, the Unicode line and
+# paragraph separators, lone surrogates (which YAML escapes can write) and the
+# noncharacters U+FFFE and U+FFFF: invisible, and not allowed in XML feeds.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+# A line longer than this is not prose an editor wrote (a paragraph of 3,000
+# words or so); it is refused rather than spoken for an hour.
+LINE_LIMIT = 20_000
 _ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(.*)$")
 # A sentence ends at . ! or ? (and any closing quotes or brackets) followed by
 # whitespace and something that can open a sentence.
@@ -82,6 +86,8 @@ def read_guides(content_dir: str | Path) -> list[Guide]:
 def read_guide(path: str | Path) -> Guide:
     path = Path(path)
     raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw.count(b"\x00") > len(raw) // 4:
+        raise ContentError(path, 1, "the file is UTF-16, not UTF-8: save it as UTF-8 in your editor")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -91,6 +97,9 @@ def read_guide(path: str | Path) -> Guide:
         ) from None
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for number, line in enumerate(lines, start=1):
+        if len(line) > LINE_LIMIT:
+            raise ContentError(path, number, f"this line is {len(line):,} characters long, over the limit of "
+                               f"{LINE_LIMIT:,}: break it into paragraphs with blank lines")
         control = _CONTROL.search(line)
         if control:
             raise ContentError(path, number, f"invisible control character U+{ord(control.group()):04X} in column "
@@ -112,16 +121,51 @@ def _split_front_matter(path, lines):
     source = "\n".join(lines[1:i])
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
-        meta = yaml.safe_load(source) if node is not None else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark else 1
         problem = getattr(exc, "problem", None) or "it is not valid YAML"
         raise ContentError(path, line, f"front matter: {problem}; write one 'key: value' per line") from None
+    except RecursionError:
+        raise ContentError(path, 2, "front matter: brackets nested too deeply; write one 'key: value' "
+                           "per line") from None
     if not isinstance(node, yaml.MappingNode):
         raise ContentError(path, 2, "front matter must be 'key: value' lines")
-    key_lines = {k.value: k.start_mark.line + 2 for k, _ in node.value}
+    key_lines: dict[str, int] = {}
+    for key, value in node.value:
+        line = key.start_mark.line + 2
+        if not isinstance(key, yaml.ScalarNode) or key.value not in _KEYS:
+            raise ContentError(path, line, _unknown_key(key.value if isinstance(key, yaml.ScalarNode) else "..."))
+        if key.value in key_lines:
+            raise ContentError(path, line, f"front matter: '{key.value}' is given twice (first on line "
+                               f"{key_lines[key.value]}): keep one")
+        key_lines[key.value] = line
+    try:
+        meta = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 2 if mark else 2
+        problem = getattr(exc, "problem", None) or "it is not valid YAML"
+        raise ContentError(path, line, f"front matter: {problem}; write one 'key: value' per line") from None
+    except (ValueError, TypeError, OverflowError, RecursionError):  # a date such as 2026-13-45
+        line = next((n for n, v in ((k.start_mark.line + 2, v) for k, v in node.value)
+                     if _unreadable(v)), 2)
+        raise ContentError(path, line, "front matter: this value cannot be read (a date must be a real "
+                           "day, written YYYY-MM-DD)") from None
     return meta, key_lines, i + 1
+
+
+def _unknown_key(key) -> str:
+    return f"unknown front-matter key '{key}': remove it or use one of {', '.join(_KEYS)}"
+
+
+def _unreadable(node) -> bool:
+    """Whether constructing ``node`` (a front-matter value) fails."""
+    try:
+        yaml.SafeLoader("").construct_document(node)
+    except Exception:  # noqa: BLE001 - only to find the line to blame
+        return True
+    return False
 
 
 def _build_guide(path, slug, meta, key_lines, sections) -> Guide:
@@ -130,13 +174,18 @@ def _build_guide(path, slug, meta, key_lines, sections) -> Guide:
 
     for key in meta:
         if key not in _KEYS:
-            known = ", ".join(_KEYS)
-            fail(key, f"unknown front-matter key '{key}': remove it or use one of {known}")
+            fail(key, _unknown_key(key))
+    for key in _TEXT_KEYS:
+        if key in meta and not isinstance(meta[key], str) and not (key == "title" and meta[key] is None):
+            fail(key, f"'{key}' must be text: put it in quotes")
     if not isinstance(meta.get("title"), str) or not meta["title"].strip():
         fail("title", "the guide has no title: add 'title: Your guide's title' to the front matter")
-    for key in _TEXT_KEYS:
-        if key in meta and not isinstance(meta[key], str):
-            fail(key, f"'{key}' must be text: put it in quotes")
+    for key, value in meta.items():
+        for text in value if isinstance(value, list) else [value]:
+            control = _CONTROL.search(text) if isinstance(text, str) else None
+            if control:
+                fail(key, f"'{key}' holds the invisible character U+{ord(control.group()):04X}: remove it (a "
+                     "YAML escape such as \\a or \\x07 writes one)")
     language = meta.get("language", "en")
     if not isinstance(language, str) or not _LANGUAGE.match(language):
         fail("language", f"'language' must be a language tag such as en or en-GB, not {language!r}")
