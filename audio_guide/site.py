@@ -8,9 +8,12 @@ where this branding does.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
+from PIL import Image
 
 from .errors import ContentError
 from .model import Site
@@ -18,6 +21,8 @@ from .model import Site
 SITE_FILE = "site.yaml"
 _KEYS = ("base_url", "clinic_name", "contact", "logo")
 _LOGO_TYPES = (".png", ".jpg", ".jpeg")
+# Invisible characters that XML feeds cannot carry (as in content.py).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
 def load_site(path: Path | None) -> tuple[str | None, Site]:
@@ -27,9 +32,15 @@ def load_site(path: Path | None) -> tuple[str | None, Site]:
         if not path.exists():
             return None, Site()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ContentError(path, None, f"cannot read the site file ({exc}): save it as UTF-8 text") from None
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ContentError(path, None, f"cannot read the site file ({exc.strerror or exc}): check the path "
+                           "given with --site") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ContentError(path, raw.count(b"\n", 0, exc.start) + 1, f"the site file is not UTF-8 (byte "
+                           f"0x{raw[exc.start]:02x}): save it as UTF-8 in your editor") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text) if node is not None else {}
@@ -38,15 +49,32 @@ def load_site(path: Path | None) -> tuple[str | None, Site]:
         raise ContentError(path, mark.line + 1 if mark else None,
                            f"{getattr(exc, 'problem', None) or 'not valid YAML'}: write one 'key: value' per line") \
             from None
+    except (ValueError, TypeError, OverflowError, RecursionError):
+        raise ContentError(path, None, "a value cannot be read: write one 'key: value' per line, text in "
+                           "quotes") from None
     if node is not None and not isinstance(node, yaml.MappingNode):
         raise ContentError(path, 1, "the site file must be 'key: value' lines")
-    lines = {key.value: key.start_mark.line + 1 for key, _ in node.value} if node is not None else {}
+    lines: dict = {}
+    for key, _ in node.value if node is not None else ():
+        if key.value in lines:
+            raise ContentError(path, key.start_mark.line + 1, f"'{key.value}' is given twice (first on line "
+                               f"{lines[key.value]}): keep one")
+        lines[key.value] = key.start_mark.line + 1
     for key, value in data.items():
         if key not in _KEYS:
             raise ContentError(path, lines.get(key), f"unknown key '{key}': use any of {', '.join(_KEYS)}")
         if value is not None and not isinstance(value, str):
             raise ContentError(path, lines.get(key), f"'{key}' must be text: put it in quotes")
-    return data.get("base_url"), branding(data.get("clinic_name"), data.get("contact"), data.get("logo"),
+        control = _CONTROL.search(value or "")
+        if control:
+            raise ContentError(path, lines.get(key), f"'{key}' holds the invisible character "
+                               f"U+{ord(control.group()):04X}: remove it")
+    base_url = data.get("base_url")
+    if base_url is not None and not _is_base_url(base_url):
+        raise ContentError(path, lines.get("base_url"), f"base_url {base_url!r} must be the public address of "
+                           "the output folder, starting with https:// (or http://), for example "
+                           "https://clinic.example/audio")
+    return base_url, branding(data.get("clinic_name"), data.get("contact"), data.get("logo"),
                                           path.parent, path, lines.get("logo"))
 
 
@@ -58,5 +86,19 @@ def branding(clinic_name: str | None, contact: str | None, logo: str | None, bas
         logo_path = (base / logo).resolve()
         if logo_path.suffix.lower() not in _LOGO_TYPES or not logo_path.is_file():
             raise ContentError(source, line, f"the logo {logo!r} must be a PNG or JPEG file that exists")
+        try:
+            with Image.open(logo_path) as image:
+                kind = image.format
+                image.verify()
+        except Exception:  # noqa: BLE001 - Pillow raises many kinds for a damaged or foreign file
+            kind = None
+        if kind not in ("PNG", "JPEG"):
+            raise ContentError(source, line, f"the logo {logo!r} is not a PNG or JPEG image (or it is damaged): "
+                               "export it again as PNG or JPEG")
     return Site(clinic_name=(clinic_name or "").strip() or None, contact=(contact or "").strip() or None,
                 logo=str(logo_path) if logo_path else None)
+
+
+def _is_base_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and not parts.query and not parts.fragment
