@@ -12,7 +12,7 @@ from . import __version__
 from .pipeline import LOCAL_BASE_URL, BuildOptions, build
 from .site import branding, load_site
 from .engines import DEFAULT_ENGINE, engine_names, get_engine
-from .errors import AudioGuideError
+from .errors import AudioGuideError, ConfigError
 from .model import PACING
 
 _ENGINE_HELP = (f"Speech engine: {', '.join(engine_names())} (default {DEFAULT_ENGINE}: the platform's own "
@@ -118,6 +118,11 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     site_base_url, site = load_site(site_file)
     base_url = base_url or site_base_url
     site = branding(clinic_name or site.clinic_name, contact or site.contact, str(logo) if logo else site.logo)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{cache_dir}: cannot create the cache folder ({exc.strerror}): choose another with "
+                          "--cache-dir") from None
     options = BuildOptions(content_dir=content_dir, out_dir=out_dir, cache_dir=cache_dir, base_url=base_url,
                            site=site, jobs=jobs, engine=engine, voice=voice, rate=rate, pacing=pacing,
                            timeout=timeout,
