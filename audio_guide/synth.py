@@ -135,18 +135,20 @@ class Cache:
         digest, data = stored[:32], stored[32:]
         return data if hashlib.sha256(data).digest() == digest else None
 
-    def put_file(self, key: str, suffix: str, data: bytes) -> None:
-        """Store ``data`` after its SHA-256, which ``get_file`` checks."""
+    def put_file(self, key: str, suffix: str, data: bytes, sync: bool = True) -> None:
+        """Store ``data`` after its SHA-256, which ``get_file`` checks (so an
+        entry not ``sync``ed to disk that a power cut tore is merely redone)."""
         self._path(key, suffix).parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self._path(key, suffix), hashlib.sha256(data).digest() + data)
+        _write_atomic(self._path(key, suffix), hashlib.sha256(data).digest() + data, sync)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def _write_atomic(path: Path, data: bytes, sync: bool = True) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()
-        os.fsync(f.fileno())
+        if sync:
+            os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
@@ -177,7 +179,7 @@ def _get_speech(cache: Cache, key: str) -> Speech | None:
 
 def _put_speech(cache: Cache, key: str, speech: Speech) -> None:
     header = json.dumps({"rate": speech.sample_rate, "words": speech.words}).encode()
-    cache.put_file(key, "pcm", header + b"\n" + speech.samples)
+    cache.put_file(key, "pcm", header + b"\n" + speech.samples, sync=False)  # one per utterance: many
 
 
 _WORD = re.compile(r"\S+")
@@ -204,14 +206,14 @@ def check_complete(job: Job, text: str, speech: Speech) -> None:
                           f"{len(starts)} words, the last near word {reached + 1 if events else 0}")
 
 
-def _speak(job: Job, cache: Cache, speech_timeout: float) -> tuple[list[Speech], int]:
+def _speak(job: Job, cache: Cache, speech_timeout: float, parallel: int = 1) -> tuple[list[Speech], int]:
     """Each utterance's raw speech, from the per-utterance cache or spoken
     now (only the texts not cached, each once); returns (speeches, engine calls)."""
     texts = [u.speech for u in job.utterances]
     keys = {text: speech_key(job, text) for text in texts}
     found = {text: _get_speech(cache, key) for text, key in keys.items()}
     missing = [text for text, speech in found.items() if speech is None]
-    fresh = speak_all(job.engine, job.voice, job.rate, missing, speech_timeout) if missing else []
+    fresh = speak_all(job.engine, job.voice, job.rate, missing, speech_timeout, parallel) if missing else []
     events = any(speech.words for speech in fresh) or any(s.words for s in found.values() if s)
     for text, speech in zip(missing, fresh):
         wrong = garbage(speech, text)
@@ -239,7 +241,7 @@ def _written_words(utterance: Utterance, words, base: int) -> list[tuple[int, in
     return mapped
 
 
-def render(job: Job, cache_root: str, speech_timeout: float) -> int:
+def render(job: Job, cache_root: str, speech_timeout: float, parallel: int = 1) -> int:
     """Speak, master, encode and cache one section; returns engine calls made.
 
     Runs in a worker process. Each utterance's raw speech comes from the
@@ -249,7 +251,7 @@ def render(job: Job, cache_root: str, speech_timeout: float) -> int:
     section sounds the same whichever utterances were cached.
     """
     cache = Cache(cache_root)
-    speeches, calls = _speak(job, cache, speech_timeout)
+    speeches, calls = _speak(job, cache, speech_timeout, parallel)
     pieces, spoken, rate, offset = [], [], None, 0
     for utterance, speech in zip(job.utterances, speeches):
         pcm = np.frombuffer(speech.samples, dtype="<i2")
@@ -278,11 +280,11 @@ def render(job: Job, cache_root: str, speech_timeout: float) -> int:
     return calls
 
 
-def _render_in_worker(job: Job, cache_root: str, speech_timeout: float):
+def _render_in_worker(job: Job, cache_root: str, speech_timeout: float, parallel: int = 1):
     """Worker entry: errors travel back as text, since not every exception
     can be pickled."""
     try:
-        return "ok", render(job, cache_root, speech_timeout)
+        return "ok", render(job, cache_root, speech_timeout, parallel)
     except AudioGuideError as exc:
         return "error", str(exc)
     except Exception as exc:  # an engine's own failure: report it, the parent retries
@@ -359,7 +361,10 @@ def render_all(
     failures: list[str] = []
     while queue:
         pool = _pool(min(workers, len(queue)))
-        submitted = [(job, pool.apply_async(_render_in_worker, (job, str(cache.root), timeout or job.timeout())))
+        # Cores no worker uses speak utterances side by side (jobs=1 on two cores).
+        parallel = max(1, (os.cpu_count() or 1) // min(workers, len(queue)))
+        submitted = [(job, pool.apply_async(_render_in_worker, (job, str(cache.root), timeout or job.timeout(),
+                                                                parallel)))
                      for job in queue]
         queue, hung = [], False
         for job, result in submitted:
