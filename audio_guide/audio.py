@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from scipy import ndimage, signal
 
 from .errors import ToolError
 from .tools import run_ffmpeg
@@ -56,9 +55,19 @@ def _k_weighting(rate: int):
 _DITHER = np.random.default_rng(0).standard_normal(48000, dtype=np.float32) * np.float32(1e-7)
 
 
+def dsp():
+    """scipy's filters, imported on first use: it takes a second or more, which
+    the command line's help, a content error and an unchanged rebuild need
+    not wait for. Call it before forking workers, so that they start ready."""
+    from scipy import ndimage, signal
+
+    return ndimage, signal
+
+
 def integrated_loudness(x: np.ndarray, rate: int) -> float:
     """BS.1770-4 gated integrated loudness of mono float audio in [-1, 1]."""
     (b1, a1), (b2, a2) = _k_weighting(rate)
+    _, signal = dsp()
     # Noise at -140 dBFS (the same every time) keeps the filters out of
     # denormal numbers in silences, which are ten times slower to compute.
     weighted = signal.lfilter(b2, a2, signal.lfilter(b1, a1, x + np.resize(_DITHER, len(x))))
@@ -90,6 +99,7 @@ def true_peak(x: np.ndarray) -> float:
     loudest = loudest[np.argsort(magnitude[loudest])[-256:]]
     padded = np.pad(x, 32)
     windows = padded[loudest[:, None] + np.arange(64)]
+    _, signal = dsp()
     peak = max(np.abs(signal.resample_poly(windows, 4, 1, axis=1)).max(), magnitude.max())
     return float(20 * np.log10(max(peak, 1e-9)))
 
@@ -106,6 +116,7 @@ def _limit(x: np.ndarray, ceiling_dbfs: float, rate: int) -> np.ndarray:
     # the stretches around loud samples (merged when close) need the filters.
     gaps = np.flatnonzero(np.diff(over) > 4 * window)
     out = x.copy()
+    ndimage, _ = dsp()
     for first, last in zip(np.r_[over[0], over[gaps + 1]], np.r_[over[gaps], over[-1]]):
         lo, hi = max(0, first - 2 * window), min(len(x), last + 2 * window + 1)
         need = np.minimum(1.0, ceiling / np.maximum(np.abs(x[lo:hi]), 1e-9)).astype(np.float32)

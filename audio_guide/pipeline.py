@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from . import audio, feed, handout, identity, lexicon, manifest, page, system, transcripts
+from . import audio, feed, identity, lexicon, manifest, page, system, transcripts
 from .content import read_guides
 from .cover import load_cover, make_cover
 from .engines import DEFAULT_ENGINE, get_engine
@@ -203,19 +203,21 @@ def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_u
         site = replace(site, logo=logo)
     edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER_FILE, episodes, full, site)
     (staging / PAGE_FILE).write_text(page.render_page(edition), encoding="utf-8")
-    url = handout.page_url(edition)
-    (staging / QR_PNG_FILE).write_bytes(handout.qr_png(url))
-    (staging / QR_SVG_FILE).write_text(handout.qr_svg(url), encoding="utf-8")
     # The handout reads the logo from where the clinic keeps it.
-    (staging / HANDOUT_FILE).write_bytes(_handout(replace(edition, site=options.site), Cache(options.cache_dir)))
+    _write_handout(staging, replace(edition, site=options.site), Cache(options.cache_dir))
     (staging / FEED_FILE).write_bytes(feed.rss(edition))
     (staging / MANIFEST_FILE).write_text(manifest.render(staging), encoding="utf-8")
     return edition
 
 
-def _handout(edition: Edition, cache: Cache) -> bytes:
-    """The handout, from the cache when nothing it shows has changed: laying
-    out a long guide's takes seconds."""
+def _write_handout(staging: Path, edition: Edition, cache: Cache) -> None:
+    """The handout and its QR codes; the PDF from the cache when nothing it
+    shows has changed: laying out a long guide's takes seconds."""
+    from . import handout  # here: its PDF library takes a second to import, which most commands need not wait for
+
+    url = handout.page_url(edition)
+    (staging / QR_PNG_FILE).write_bytes(handout.qr_png(url))
+    (staging / QR_SVG_FILE).write_text(handout.qr_svg(url), encoding="utf-8")
     site = edition.site
     logo = hashlib.sha256(Path(site.logo).read_bytes()).hexdigest() if site.logo else None
     shown = (PIPELINE_VERSION, edition.guide, site, logo, handout.page_url(edition), edition.feed_url,
@@ -225,7 +227,7 @@ def _handout(edition: Edition, cache: Cache) -> bytes:
     if pdf is None:
         pdf = handout.render_handout(edition)
         cache.put_file(key, "pdf", pdf)
-    return pdf
+    (staging / HANDOUT_FILE).write_bytes(pdf)
 
 
 def _write_episode(staging: Path, plan: _Plan, number: int, entry: Rendered, tags: dict) -> Episode:

@@ -320,6 +320,7 @@ def _pool(workers: int):
     # Forked workers start at once with the audio stack already imported;
     # where fork is not the platform's way (macOS, Windows), spawn.
     method = "fork" if sys.platform.startswith("linux") else "spawn"
+    audio.dsp()
     return multiprocessing.get_context(method).Pool(workers, initializer=die_with_parent, initargs=(os.getpid(),))
 
 
