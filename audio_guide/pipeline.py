@@ -80,16 +80,20 @@ def build(options: BuildOptions, progress: Progress = lambda done, total, messag
     """Build the edition of every guide in ``options.content_dir``."""
     base_url = _base_url(options.base_url)
     check_out_dir(options.out_dir)
-    staging = _staging_folder(options.out_dir)
-    _recover(options.out_dir, staging)
-    try:
-        return _build(options, progress, base_url, staging)
-    except OSError as exc:
-        raise AudioGuideError(f"{exc.filename or staging}: cannot write the edition ({exc.strerror}): free some "
-                              f"space, or choose another folder with --out; {options.out_dir} still holds "
-                              "the previous edition") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # whatever happened, give back the space
+    with system.locked(options.out_dir) as mine:
+        if not mine:
+            raise AudioGuideError(f"{options.out_dir}: another build is writing this folder right now: wait for "
+                                  "it to finish, or build into another folder with --out")
+        staging = _staging_folder(options.out_dir)
+        _recover(options.out_dir, staging)
+        try:
+            return _build(options, progress, base_url, staging)
+        except OSError as exc:
+            raise AudioGuideError(f"{exc.filename or staging}: cannot write the edition ({exc.strerror}): free "
+                                  f"some space, or choose another folder with --out; {options.out_dir} still "
+                                  "holds the previous edition") from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # whatever happened, give back the space
 
 
 def _build(options: BuildOptions, progress: Progress, base_url: str, staging: Path) -> BuildResult:

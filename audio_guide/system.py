@@ -1,9 +1,11 @@
-"""What the operating system offers that the standard library does not wrap:
-an atomic exchange of two folders, and children that die with their parent.
-Each degrades to a plain fallback where the system lacks it."""
+"""What the operating system offers that the standard library does not wrap
+in one call: an atomic exchange of two folders, children that die with their
+parent, and a lock that dies with its holder. Each degrades to a plain
+fallback where the system lacks it."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import errno
 import functools
@@ -59,3 +61,26 @@ def fsync_tree(folder: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
+
+
+@contextlib.contextmanager
+def locked(folder: Path):
+    """Hold ``folder`` for one build: True while held, False if another
+    process holds it. The lock goes with its process, however it ends, so a
+    killed build never leaves a stale one. Where there is no flock (Windows),
+    always True."""
+    try:
+        import fcntl
+    except ImportError:
+        yield True
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)

@@ -152,3 +152,21 @@ def test_sigkill_at_twenty_moments_leaves_the_previous_edition(tmp_path):
     print("phases the kills landed in:", {name: seen.count(name) for name in sorted(set(seen))})
     assert seen.count("speaking and encoding") + seen.count("starting, speaking the first sections") >= 8, seen
     assert seen.count("tagging and writing") + seen.count("switching") >= 8, seen
+
+
+def test_a_second_build_into_the_same_folder_waits_its_turn(tmp_path):
+    content, out = small_guide(tmp_path), tmp_path / "out"
+    first = start_build(content, out, tmp_path / "cache", "Clinic 1")
+    staging = tmp_path / ".out.staging"
+    deadline = time.monotonic() + 60
+    while not staging.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = subprocess.run([sys.executable, str(ROOT / "cli.py"), "build", str(content), "--out", str(out),
+                             "--cache-dir", str(tmp_path / "cache-2"), "--engine", "espeak-ng"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert first.poll() is None, "the first build ended before the second could meet it"
+    assert second.returncode == 1 and "Traceback" not in second.stderr
+    assert second.stderr.strip() == (f"error: {out}: another build is writing this folder right now: wait for it "
+                                     "to finish, or build into another folder with --out")
+    timeline(first)  # the first is undisturbed
+    assert check_edition(out) == []
