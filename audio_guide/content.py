@@ -19,6 +19,9 @@ from .errors import ContentError
 from .model import DEFAULT_PACING, PACING, Block, Chapter, Guide, Pauses, Section, Sentence, Voice
 
 GUIDE_FILE = "guide.md"
+# A translation beside guide.md: guide.es.md, guide.pt-BR.md. Each is an
+# edition of its own, in output/<guide>-<language>/.
+_TRANSLATION_FILE = re.compile(r"^guide\.([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.md$")
 INTRODUCTION_TITLE = "Introduction"
 
 _KEYS = {
@@ -57,8 +60,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\
 LINE_LIMIT = 20_000
 _ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(.*)$")
 # A sentence ends at . ! or ? (and any closing quotes or brackets) followed by
-# whitespace and something that can open a sentence.
-_SENTENCE_END = re.compile(r"([.!?][\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# whitespace and something that can open a sentence (Spanish ones may open
+# with ¿ or ¡, and a capital may be accented).
+_SENTENCE_END = re.compile(r"([.!?][\"'”’»)\]]*)\s+(?=[\"'“‘«(\[¿¡]?[A-Z0-9À-ÖØ-Þ])")
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Dr.", "Mr.", "Mrs.", "Ms.", "St.", "vs.", "approx.", "No.")
 _INLINE = [
@@ -76,11 +80,23 @@ def read_guides(content_dir: str | Path) -> list[Guide]:
     if not root.is_dir():
         raise ContentError(root, None, "no such content folder: pass the folder that holds your guides")
     if (root / GUIDE_FILE).is_file():
-        return [read_guide(root / GUIDE_FILE)]
-    files = sorted(p / GUIDE_FILE for p in root.iterdir() if (p / GUIDE_FILE).is_file())
+        return [read_guide(f) for f in guide_files(root)]
+    files = [f for p in sorted(root.iterdir()) if (p / GUIDE_FILE).is_file() for f in guide_files(p)]
     if not files:
         raise ContentError(root, None, f"no guides found: put each guide in its own folder as {GUIDE_FILE}")
     return [read_guide(f) for f in files]
+
+
+def guide_files(folder: Path) -> list[Path]:
+    """A guide folder's guide.md, then its translations (guide.<language>.md) in name order."""
+    translations = sorted(p for p in folder.iterdir() if _TRANSLATION_FILE.match(p.name) and p.is_file())
+    return [folder / GUIDE_FILE, *translations]
+
+
+def file_language(path: str | Path) -> str | None:
+    """The language a translation's file name gives (guide.es.md: es); None for guide.md."""
+    match = _TRANSLATION_FILE.match(Path(path).name)
+    return match.group(1) if match else None
 
 
 def read_guide(path: str | Path) -> Guide:
@@ -107,6 +123,8 @@ def read_guide(path: str | Path) -> Guide:
     meta, meta_lines, body_start = _split_front_matter(path, lines)
     sections = _parse_body(path, lines, body_start)
     slug = _slugify(path.parent.name) or "guide"
+    if file_language(path):
+        slug = f"{slug}-{file_language(path).lower()}"
     return _build_guide(path, slug, meta, meta_lines, sections)
 
 
@@ -186,9 +204,13 @@ def _build_guide(path, slug, meta, key_lines, sections) -> Guide:
             if control:
                 fail(key, f"'{key}' holds the invisible character U+{ord(control.group()):04X}: remove it (a "
                      "YAML escape such as \\a or \\x07 writes one)")
-    language = meta.get("language", "en")
+    named = file_language(path)
+    language = meta.get("language", named or "en")
     if not isinstance(language, str) or not _LANGUAGE.match(language):
         fail("language", f"'language' must be a language tag such as en or en-GB, not {language!r}")
+    if named and not (language.lower() == named.lower() or language.lower().startswith(named.lower() + "-")):
+        fail("language", f"'language: {language}' disagrees with the file name {path.name}, which says "
+             f"'{named}': make them the same (or remove 'language' and let the file name say it)")
     keywords = meta.get("keywords", [])
     if isinstance(keywords, str):
         keywords = [k.strip() for k in keywords.split(",") if k.strip()]

@@ -4,8 +4,9 @@ Podcast apps recognise an episode by its guid and order episodes by pubDate:
 if either changes, listeners see duplicates or lose their place. Both must
 therefore survive edits to the text and title, a new base URL, and output/
 being deleted and rebuilt on another machine. So they live in
-``content/<guide>/identity.json``, which the build writes when a section is
-first seen and never rewrites for a known one:
+``content/<guide>/identity.json`` (``identity.es.json`` for the translation
+``guide.es.md``), which the build writes when a section is first seen and
+never rewrites for a known one:
 
 - each section's guid and first publication date, under its section id (the
   ``{#id}`` after its title, or the id made from its first title);
@@ -22,6 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .content import file_language
 from .errors import ContentError
 from .model import Guide
 
@@ -63,8 +65,15 @@ def podcast_guid(feed_url: str) -> str:
     return str(uuid.uuid5(PODCAST_NAMESPACE, bare))
 
 
+def file_for(guide_path: str | Path) -> Path:
+    """identity.json beside guide.md; identity.es.json beside its translation guide.es.md."""
+    guide_path = Path(guide_path)
+    language = file_language(guide_path)
+    return guide_path.parent / (f"identity.{language}.json" if language else FILE_NAME)
+
+
 def load(guide: Guide) -> Identity:
-    path = Path(guide.path).parent / FILE_NAME
+    path = file_for(guide.path)
     if not path.exists():
         return Identity(path)
     try:

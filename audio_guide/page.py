@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Sequence
 from urllib.parse import quote, urlsplit
 
+from . import strings
 from .model import FEED_FILE, HANDOUT_FILE, Edition, Episode, Line
 from .transcripts import paragraphs
 
@@ -36,14 +37,18 @@ SKIP_BACK_S = 15
 SKIP_FORWARD_S = 30
 # Primary language subtags written right to left.
 RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "ug", "ur", "yi"})
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
 # Addresses that only work on the computer that built the edition (pipeline.LOCAL_BASE_URL).
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _t(language: str, key: str, **values: object) -> str:
+    """The page's own words in ``language`` (strings.py), as HTML; ``values``
+    are HTML already (escape what the guide wrote before passing it)."""
+    return _e(strings.table(language)[key]).format(**values)
 
 
 @lru_cache(maxsize=None)
@@ -80,9 +85,10 @@ def _size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def _date(day: _dt.date) -> str:
+def _date(day: _dt.date, language: str = "en") -> str:
     # Month names spelled out here, not by strftime, which follows the locale.
-    return f'<time datetime="{day.isoformat()}">{day.day} {MONTHS[day.month - 1]} {day.year}</time>'
+    shown = _t(language, "date", day=day.day, month=_e(strings.month(language, day.month)), year=day.year)
+    return f'<time datetime="{day.isoformat()}">{shown}</time>'
 
 
 def _seconds(ms: int) -> str:
@@ -94,7 +100,9 @@ def _direction(language: str) -> str:
     return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
-def _plural(count: int, word: str) -> str:
+def _plural(count: int, word: str, language: str = "en") -> str:
+    if word == "section":
+        return _e(strings.count(language, count))
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
@@ -147,7 +155,7 @@ def render_page(edition: Edition) -> str:
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         '<meta name="color-scheme" content="light dark">',
-        f"<title>{_e(page_title)} (audio guide)</title>",
+        f"<title>{_t(lang, 'page_title', title=_e(page_title))}</title>",
         f'<meta name="description" content="{_e(summary)}">',
         f'<link rel="alternate" type="application/rss+xml" title="{_e(guide.title)}" href="{FEED_FILE}">',
         # The cover is loaded by the page anyway: as the icon it costs nothing more (and no 404 for /favicon.ico).
@@ -158,12 +166,12 @@ def render_page(edition: Edition) -> str:
         f"<style>\n{_asset('page.css')}\n</style>",
         "</head>",
         f'<body data-guide-title="{_e(guide.title)}" data-album="{_e(album)}" data-cover="{_e(edition.cover)}">',
-        '<a class="skip-link" href="#page_main">Skip to the guide</a>',
+        f'<a class="skip-link" href="#page_main">{_t(lang, "skip")}</a>',
         _header(edition),
         '<main id="page_main" tabindex="-1">',
         '<div class="wrap">',
         _contents(edition),
-        _how_to_listen(),
+        _how_to_listen(lang),
         *(_episode(edition, episode) for episode in edition.episodes),
         _whole_guide(edition),
         _subscribe(edition),
@@ -183,7 +191,7 @@ def _branding(edition: Edition) -> str:
         return ""
     logo = _linkable(site.logo)
     # With the clinic's name written beside it, the logo is decoration: alt="".
-    alt = "" if site.clinic_name else "Clinic logo"
+    alt = "" if site.clinic_name else _t(edition.guide.language, "clinic_logo")
     image = f'<img class="logo" src="{_e(logo)}" alt="{alt}" height="48">' if logo else ""
     name = f'<span class="clinic-name">{_e(site.clinic_name)}</span>' if site.clinic_name else ""
     contact = f'<span class="clinic-contact">{_e(site.contact)}</span>' if site.contact else ""
@@ -195,6 +203,8 @@ def _header(edition: Edition) -> str:
     sections = len(edition.episodes)
     subtitle = f'<p class="subtitle" dir="auto">{_e(guide.subtitle)}</p>' if guide.subtitle else ""
     description = f'<p class="description" dir="auto">{_e(guide.description)}</p>' if guide.description else ""
+    facts = _t(guide.language, "facts", sections=_plural(sections, "section", guide.language).capitalize(),
+               length=_duration(edition.full.duration_ms))
     return "\n".join([
         '<header class="page-header">',
         '<div class="wrap">',
@@ -206,8 +216,7 @@ def _header(edition: Edition) -> str:
         f'<h1 dir="auto">{_e(guide.title)}</h1>',
         subtitle,
         description,
-        f'<p class="facts">{_plural(sections, "section").capitalize()}, {_duration(edition.full.duration_ms)} '
-        "in all. Every section has its words to read along.</p>",
+        f'<p class="facts">{facts}</p>',
         "</div>",
         "</div>",
         "</div>",
@@ -222,22 +231,17 @@ def _contents(edition: Edition) -> str:
         for ep in edition.episodes)
     return "\n".join([
         '<nav class="contents" aria-labelledby="page_contents_title">',
-        '<h2 id="page_contents_title">Sections</h2>',
+        f'<h2 id="page_contents_title">{_t(edition.guide.language, "contents")}</h2>',
         f'<ol>\n{items}\n</ol>',
         "</nav>",
     ])
 
 
-def _how_to_listen() -> str:
+def _how_to_listen(lang: str) -> str:
     return "\n".join([
         '<div class="how-to">',
-        '<p class="needs-js">Press Play on any section. The sentence being read is highlighted, and you can '
-        "select any sentence to listen from there. You can change the speed, go back "
-        f"{SKIP_BACK_S} seconds or forward {SKIP_FORWARD_S} seconds. Take your time: you can stop whenever "
-        "you need to and come back later.</p>",
-        '<p class="no-js">Each section has its own player and the words it reads. Select any sentence to '
-        "hear the audio from that point. Take your time: you can stop whenever you need to and come back "
-        "later.</p>",
+        f'<p class="needs-js">{_t(lang, "how_to_js", back=SKIP_BACK_S, forward=SKIP_FORWARD_S)}</p>',
+        f'<p class="no-js">{_t(lang, "how_to_no_js")}</p>',
         "</div>",
     ])
 
@@ -250,26 +254,27 @@ def _episode(edition: Edition, episode: Episode) -> str:
     audio = _e(files.audio)
     chapter_starts = " ".join(str(mark.start) for mark in episode.chapters) or "0"
     total = len(edition.episodes)
+    lang = edition.guide.language
     return "\n".join([
         f'<section class="episode" id="{_e(sid)}" aria-labelledby="{_e(sid)}_title" data-title="{title}">',
-        f'<h2 id="{_e(sid)}_title"><span class="kicker">Section {episode.number} of {total}'
+        f'<h2 id="{_e(sid)}_title"><span class="kicker">{_t(lang, "section_of", number=episode.number, total=total)}'
         f'{_hidden(": ")}</span> <bdi>{title}</bdi></h2>',
         '<div class="episode-body">',
         '<div class="listen">',
-        f'<p class="length">Length {_duration(episode.duration_ms)}</p>',
+        f'<p class="length">{_t(lang, "length")} {_duration(episode.duration_ms)}</p>',
         # preload="none": nothing is fetched on a metered phone until the listener asks.
         f'<audio controls preload="none" src="{audio}" aria-labelledby="{_e(sid)}_title" '
         f'data-chapters="{chapter_starts}">',
-        f'<track kind="captions" src="{_e(files.vtt)}" srclang="{_e(edition.guide.language)}" label="Captions">',
-        f'<a href="{audio}">Download the audio of {title}</a>',
+        f'<track kind="captions" src="{_e(files.vtt)}" srclang="{_e(lang)}" label="{_t(lang, "captions")}">',
+        f'<a href="{audio}">{_t(lang, "download_audio_of", title=title)}</a>',
         "</audio>",
-        _controls(sid, title),
+        _controls(sid, title, lang),
         '<p class="player-error" role="status" hidden></p>',
-        _parts(episode),
+        _parts(episode, lang),
         "</div>",
-        _transcript(episode),
+        _transcript(episode, lang),
         # After the words, so a phone reaches them straight after the player; below both on a wide screen.
-        _downloads(episode),
+        _downloads(episode, lang),
         "</div>",
         "</section>",
     ])
@@ -281,27 +286,28 @@ _PLAY_ICON = ('<svg class="icon icon-play" viewBox="0 0 24 24" aria-hidden="true
               '<path d="M6 4h4.5v16H6zM13.5 4H18v16h-4.5z"/></svg>')
 
 
-def _controls(sid: str, title: str) -> str:
+def _controls(sid: str, title: str, lang: str = "en") -> str:
     """Play, skip and speed: buttons the script wires up, hidden without it
     (the native player does the same, only smaller)."""
-    options = "".join(f'<option value="{s}"{" selected" if s == "1" else ""}>{s}×{" (normal)" if s == "1" else ""}'
+    normal = f" ({_t(lang, 'normal')})"
+    options = "".join(f'<option value="{s}"{" selected" if s == "1" else ""}>{s}×{normal if s == "1" else ""}'
                       "</option>" for s in SPEEDS)
     return "\n".join([
-        f'<div class="controls needs-js" role="group" aria-label="Player controls: {title}">',
-        f'<button type="button" class="play">{_PLAY_ICON}<span class="play-label">Play</span>'
+        f'<div class="controls needs-js" role="group" aria-label="{_t(lang, "controls", title=title)}">',
+        f'<button type="button" class="play">{_PLAY_ICON}<span class="play-label">{_t(lang, "play")}</span>'
         f"{_hidden(' ' + title)}</button>",
         # Words in full on two lines, not "15 s" or an icon: what a button says is what it is called.
-        f'<button type="button" class="skip" data-skip="-{SKIP_BACK_S}"><span>Back</span> '
-        f'<span class="amount">{SKIP_BACK_S} seconds</span></button>',
-        f'<button type="button" class="skip" data-skip="{SKIP_FORWARD_S}"><span>Forward</span> '
-        f'<span class="amount">{SKIP_FORWARD_S} seconds</span></button>',
-        f'<span class="speed-field"><label for="{_e(sid)}_speed">Speed</label> '
+        f'<button type="button" class="skip" data-skip="-{SKIP_BACK_S}"><span>{_t(lang, "back")}</span> '
+        f'<span class="amount">{_t(lang, "seconds", count=SKIP_BACK_S)}</span></button>',
+        f'<button type="button" class="skip" data-skip="{SKIP_FORWARD_S}"><span>{_t(lang, "forward")}</span> '
+        f'<span class="amount">{_t(lang, "seconds", count=SKIP_FORWARD_S)}</span></button>',
+        f'<span class="speed-field"><label for="{_e(sid)}_speed">{_t(lang, "speed")}</label> '
         f'<select id="{_e(sid)}_speed" class="speed">{options}</select></span>',
         "</div>",
     ])
 
 
-def _parts(episode: Episode) -> str:
+def _parts(episode: Episode, lang: str = "en") -> str:
     """The chapters as jump points: links to the MP3 at that time (a media
     fragment) that the script turns into a seek in the player above."""
     if len(episode.chapters) < 2:
@@ -313,33 +319,34 @@ def _parts(episode: Episode) -> str:
         f'<span class="part-time">{_duration(mark.start)}</span></a></li>'
         for mark in episode.chapters)
     return "\n".join([
-        f'<h3 id="{_e(sid)}_parts">Parts</h3>',
+        f'<h3 id="{_e(sid)}_parts">{_t(lang, "parts")}</h3>',
         # role="list": Safari drops the list semantics of a list styled without bullets.
         f'<ol class="parts" role="list" aria-labelledby="{_e(sid)}_parts">\n{items}\n</ol>',
     ])
 
 
-def _downloads(episode: Episode) -> str:
+def _downloads(episode: Episode, lang: str = "en") -> str:
     files = episode.files
     title = _e(episode.section.title)
-    formats = [("Web page", files.html, "text/html"), ("Plain text", files.txt, "text/plain"),
-               ("SRT subtitles", files.srt, "application/x-subrip"), ("WebVTT captions", files.vtt, "text/vtt")]
+    formats = [("web_page", files.html, "text/html"), ("plain_text", files.txt, "text/plain"),
+               ("srt", files.srt, "application/x-subrip"), ("vtt", files.vtt, "text/vtt")]
     transcripts = "\n".join(
-        f'<li><a href="{_e(href)}" type="{kind}">{label}{_hidden(", transcript of " + title)}</a></li>'
-        for label, href, kind in formats)
+        f'<li><a href="{_e(href)}" type="{kind}">{_t(lang, label)}{_hidden(_t(lang, "transcript_of", title=title))}'
+        "</a></li>" for label, href, kind in formats)
     return "\n".join([
         '<div class="downloads">',
-        f'<h3 id="{_e(episode.section.id)}_downloads">Download</h3>',
+        f'<h3 id="{_e(episode.section.id)}_downloads">{_t(lang, "download")}</h3>',
         '<div class="download-groups">',
         '<div>',
-        '<p class="links-label">The audio, to keep:</p>',
+        f'<p class="links-label">{_t(lang, "audio_to_keep")}</p>',
         '<ul class="links" role="list">',
-        f'<li><a href="{_e(files.audio)}" type="audio/mpeg" download>MP3 audio{_hidden(" of " + title)} '
+        f'<li><a href="{_e(files.audio)}" type="audio/mpeg" download>{_t(lang, "mp3_audio")}'
+        f'{_hidden(_t(lang, "of_title", title=title))} '
         f'<span class="detail">({_duration(episode.duration_ms)}, {_size(episode.size)})</span></a></li>',
         "</ul>",
         "</div>",
         '<div>',
-        '<p class="links-label">The transcript, to read or print:</p>',
+        f'<p class="links-label">{_t(lang, "transcript_to_read")}</p>',
         f'<ul class="links" role="list">\n{transcripts}\n</ul>',
         "</div>",
         "</div>",
@@ -352,7 +359,7 @@ def _line(episode: Episode, line: Line, text: str) -> str:
             f'data-start="{line.start}" data-end="{line.end}">{_e(text)}</a>')
 
 
-def _transcript(episode: Episode) -> str:
+def _transcript(episode: Episode, lang: str = "en") -> str:
     sid = episode.section.id
     # The speech adds a full stop after a heading; on the page the heading reads as the guide wrote it.
     titles = iter([chapter.title for chapter in episode.section.chapters if chapter.title is not None])
@@ -376,10 +383,9 @@ def _transcript(episode: Episode) -> str:
         body.append("</ul>")
     return "\n".join([
         '<div class="transcript">',
-        f'<h3 id="{_e(sid)}_words">Read along</h3>',
-        '<p class="hint needs-js">Select a sentence to listen from there. The arrow keys move from sentence '
-        "to sentence.</p>",
-        '<p class="hint no-js">Each sentence links to the audio at that point.</p>',
+        f'<h3 id="{_e(sid)}_words">{_t(lang, "read_along")}</h3>',
+        f'<p class="hint needs-js">{_t(lang, "hint_js")}</p>',
+        f'<p class="hint no-js">{_t(lang, "hint_no_js")}</p>',
         '<div class="lines">',
         *body,
         "</div>",
@@ -389,20 +395,20 @@ def _transcript(episode: Episode) -> str:
 
 def _whole_guide(edition: Edition) -> str:
     full = edition.full
-    sections = _plural(len(edition.episodes), "section")
-    items = [f'<li><a href="{_e(full.audio)}" type="audio/mpeg" download>MP3 audio of the whole guide '
+    lang = edition.guide.language
+    sections = _plural(len(edition.episodes), "section", lang)
+    items = [f'<li><a href="{_e(full.audio)}" type="audio/mpeg" download>{_t(lang, "whole_mp3")} '
              f'<span class="detail">({_duration(full.duration_ms)}, {_size(full.size)})</span></a></li>']
     if full.audiobook:
-        items.append(f'<li><a href="{_e(full.audiobook)}" type="audio/mp4" download>Audiobook with chapters '
+        items.append(f'<li><a href="{_e(full.audiobook)}" type="audio/mp4" download>{_t(lang, "audiobook")} '
                      f'<span class="detail">(M4B, {_duration(full.duration_ms)})</span></a></li>')
-    items.append(f'<li><a href="{HANDOUT_FILE}" type="application/pdf">Printable sheet with a QR code, '
-                 'to share this page <span class="detail">(PDF, one page)</span></a></li>')
+    items.append(f'<li><a href="{HANDOUT_FILE}" type="application/pdf">{_t(lang, "handout")} '
+                 f'<span class="detail">{_t(lang, "handout_detail")}</span></a></li>')
     return "\n".join([
         '<section class="panel" aria-labelledby="page_whole_title">',
-        '<h2 id="page_whole_title">The whole guide in one file</h2>',
-        f"<p>All {sections}, one after another, to keep on your phone and listen to offline. "
-        "The audiobook remembers your place in apps such as Apple Books.</p>" if full.audiobook else
-        f"<p>All {sections}, one after another, to keep on your phone and listen to offline.</p>",
+        f'<h2 id="page_whole_title">{_t(lang, "whole_title")}</h2>',
+        f"<p>{_t(lang, 'whole_text', sections=sections)} {_t(lang, 'whole_audiobook')}</p>" if full.audiobook else
+        f"<p>{_t(lang, 'whole_text', sections=sections)}</p>",
         '<ul class="links" role="list">',
         *items,
         "</ul>",
@@ -412,47 +418,47 @@ def _whole_guide(edition: Edition) -> str:
 
 def _subscribe(edition: Edition) -> str:
     feed_url = edition.feed_url
+    lang = edition.guide.language
     apps = "\n".join(f'<li><a href="{_e(link)}">{_e(app)}</a></li>' for app, link in app_links(feed_url))
     local = urlsplit(feed_url).hostname in LOCAL_HOSTS
-    note = ('<p class="note">This copy is for trying the guide out on the computer that made it: the feed '
-            "address works only there until the guide is published at its public address.</p>") if local else ""
+    note = f'<p class="note">{_t(lang, "local_note")}</p>' if local else ""
     return "\n".join([
         '<section class="panel" aria-labelledby="page_subscribe_title">',
-        '<h2 id="page_subscribe_title">Listen in a podcast app</h2>',
-        "<p>Follow this guide as a podcast: your app downloads every section, keeps your place, and plays "
-        "with the screen locked.</p>",
+        f'<h2 id="page_subscribe_title">{_t(lang, "subscribe_title")}</h2>',
+        f"<p>{_t(lang, 'subscribe_text')}</p>",
         note,
-        '<h3 id="page_apps_title">Open it in your app</h3>',
+        f'<h3 id="page_apps_title">{_t(lang, "open_in_app")}</h3>',
         f'<ul class="links" role="list" aria-labelledby="page_apps_title">\n{apps}\n</ul>',
-        '<h3 id="page_address_title">Or add it by its address</h3>',
-        "<p>In your podcast app, choose “Add by address” or “Follow a show by URL” and paste this:</p>",
+        f'<h3 id="page_address_title">{_t(lang, "by_address")}</h3>',
+        f"<p>{_t(lang, 'paste')}</p>",
         # Shown whole and wrapped (an input would cut a long address off on a phone); one tap selects it all.
-        f'<p class="feed-address">Podcast feed address: <code id="page_feed_url" dir="ltr">{_e(feed_url)}</code></p>',
+        f'<p class="feed-address">{_t(lang, "feed_address")} '
+        f'<code id="page_feed_url" dir="ltr">{_e(feed_url)}</code></p>',
         '<p class="copy-row needs-js"><button type="button" class="copy" aria-describedby="page_copy_status">'
-        "Copy address</button></p>",
+        f"{_t(lang, 'copy')}</button></p>",
         '<p id="page_copy_status" class="copy-status" role="status"></p>',
-        f'<p><a href="{FEED_FILE}" type="application/rss+xml">RSS feed</a> (for feed readers)</p>',
+        f'<p><a href="{FEED_FILE}" type="application/rss+xml">{_t(lang, "rss")}</a> {_t(lang, "rss_detail")}</p>',
         "</section>",
     ])
 
 
 def _footer(edition: Edition) -> str:
     guide, site = edition.guide, edition.site
-    lines = ["<p>Read aloud by a computer voice from the written guide. The words on this page are the "
-             "guide’s own.</p>"]
+    lang = guide.language
+    lines = [f"<p>{_t(lang, 'read_by_computer')}</p>"]
     dates = []
     if guide.published:
-        dates.append(f"Published {_date(guide.published)}")
+        dates.append(_t(lang, "published", date=_date(guide.published, lang)))
     if guide.updated:
-        dates.append(f"updated {_date(guide.updated)}")
+        dates.append(_t(lang, "updated", date=_date(guide.updated, lang)))
     if dates:
         lines.append(f"<p>{', '.join(dates)}.</p>")
     if guide.copyright:
         lines.append(f'<p dir="auto">{_e(guide.copyright)}</p>')
     if guide.license:
-        lines.append(f'<p>License: <span dir="auto">{_e(guide.license)}</span></p>')
+        lines.append(f'<p>{_t(lang, "license")} <span dir="auto">{_e(guide.license)}</span></p>')
     if site.clinic_name or site.contact:
-        who = [f"Shared by {_e(site.clinic_name)}."] if site.clinic_name else []
+        who = [_t(lang, "shared_by", clinic=_e(site.clinic_name))] if site.clinic_name else []
         lines.append(f'<p dir="auto">{" ".join(who + ([_e(site.contact)] if site.contact else []))}</p>')
     return "\n".join(['<footer class="page-footer">', '<div class="wrap">', *lines, "</div>", "</footer>"])
 
@@ -511,6 +517,8 @@ def _catalog_entry(edition: Edition, page_lang: str) -> str:
     lang = f' lang="{_e(guide.language)}"' if guide.language != page_lang else ""
     subtitle = f'<p class="subtitle" dir="auto">{_e(guide.subtitle)}</p>' if guide.subtitle else ""
     description = f'<p dir="auto">{_e(guide.description)}</p>' if guide.description else ""
+    facts = _t(guide.language, "catalog_facts", sections=_plural(len(edition.episodes), "section", guide.language),
+               length=_duration(edition.full.duration_ms))
     return "\n".join([
         f'<li class="catalog-entry"{lang}>',
         f'<img class="cover" src="{_e(href + edition.cover)}" alt="" width="3000" height="3000" decoding="async">',
@@ -518,8 +526,7 @@ def _catalog_entry(edition: Edition, page_lang: str) -> str:
         f'<h2 dir="auto"><a href="{_e(href)}">{_e(guide.title)}</a></h2>',
         subtitle,
         description,
-        f'<p class="facts">{_plural(len(edition.episodes), "section")}, '
-        f"{_duration(edition.full.duration_ms)} in all</p>",
+        f'<p class="facts">{facts}</p>',
         "</div>",
         "</li>",
     ])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import strings
 from .lexicon import Lexicon, written_offset
 from .model import Guide, Pauses, Section
 
@@ -43,8 +44,10 @@ def _closed(text: str) -> str:
 
 
 def announcement(guide: Guide, number: int) -> str:
+    """What opens a section ("Title. Section 2 of 6: Its title."), in the guide's language."""
     section = guide.sections[number - 1]
-    return f"{_closed(guide.title)} Section {number} of {len(guide.sections)}: {_closed(section.title)}"
+    return strings.text(guide.language, "announcement", guide=_closed(guide.title), number=number,
+                        total=len(guide.sections), section=_closed(section.title))
 
 
 def chapter_titles(section: Section) -> list[str]:

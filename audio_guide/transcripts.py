@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from . import strings
 from .model import Line
 
 LINE_CHARS = 65
@@ -119,6 +120,11 @@ def to_html(lines: Sequence[Line], *, guide_title: str, section_title: str, numb
     times (data-start, data-end in ms) for players that follow along."""
     e = html.escape
     minutes, seconds = divmod(round(duration_ms / 1000), 60)
+    length = f"{minutes}:{seconds:02d}"
+
+    def say(key, **values):  # the page's own words, in the guide's language
+        return strings.text(language, key, **values)
+
     body, in_list = [], False
     for role, group in paragraphs(lines):
         spans = " ".join(f'<span data-start="{line.start}" data-end="{line.end}">{e(line.text)}</span>'
@@ -138,14 +144,14 @@ def to_html(lines: Sequence[Line], *, guide_title: str, section_title: str, numb
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Transcript: {e(section_title)} ({e(guide_title)})</title>",
+        f"<title>{e(say('transcript_title', section=section_title, guide=guide_title))}</title>",
         f"<style>{_STYLE}</style>",
         "</head>",
         "<body>",
         "<main>",
         f"<h1>{e(section_title)}</h1>",
-        f'<p class="meta">{e(guide_title)}: section {number} of {total}, {minutes}:{seconds:02d} of audio. '
-        f'<a href="{e(audio_href)}">Download the audio (MP3)</a></p>',
+        f'<p class="meta">{e(say("transcript_meta", guide=guide_title, number=number, total=total, length=length))} '
+        f'<a href="{e(audio_href)}">{e(say("transcript_download"))}</a></p>',
         *body,
         "</main>",
         "</body>",

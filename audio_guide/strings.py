@@ -1,0 +1,182 @@
+"""The words audio-guide adds around a guide's own (announcements, the
+listening page, the HTML transcript), per language.
+
+A guide's language picks its table by its primary subtag (es-MX reads
+``es``); a language without a table, or a string a table lacks, falls back
+to English. To add a language, add a table with the same keys: the values
+are ``str.format`` templates.
+"""
+
+from __future__ import annotations
+
+ENGLISH = "en"
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        # Spoken before each section (script.announcement).
+        "announcement": "{guide} Section {number} of {total}: {section}",
+        # The HTML transcript.
+        "transcript_title": "Transcript: {section} ({guide})",
+        "transcript_meta": "{guide}: section {number} of {total}, {length} of audio.",
+        "transcript_download": "Download the audio (MP3)",
+        # The listening page.
+        "page_title": "{title} (audio guide)",
+        "skip": "Skip to the guide",
+        "section_one": "{count} section",
+        "section_many": "{count} sections",
+        "facts": "{sections}, {length} in all. Every section has its words to read along.",
+        "catalog_facts": "{sections}, {length} in all",
+        "contents": "Sections",
+        "how_to_js": "Press Play on any section. The sentence being read is highlighted, and you can select any "
+                     "sentence to listen from there. You can change the speed, go back {back} seconds or forward "
+                     "{forward} seconds. Take your time: you can stop whenever you need to and come back later.",
+        "how_to_no_js": "Each section has its own player and the words it reads. Select any sentence to hear the "
+                        "audio from that point. Take your time: you can stop whenever you need to and come back "
+                        "later.",
+        "section_of": "Section {number} of {total}",
+        "length": "Length",
+        "download_audio_of": "Download the audio of {title}",
+        "captions": "Captions",
+        "controls": "Player controls: {title}",
+        "play": "Play",
+        "back": "Back",
+        "forward": "Forward",
+        "seconds": "{count} seconds",
+        "speed": "Speed",
+        "normal": "normal",
+        "parts": "Parts",
+        "web_page": "Web page",
+        "plain_text": "Plain text",
+        "srt": "SRT subtitles",
+        "vtt": "WebVTT captions",
+        "transcript_of": ", transcript of {title}",
+        "download": "Download",
+        "audio_to_keep": "The audio, to keep:",
+        "mp3_audio": "MP3 audio",
+        "of_title": " of {title}",
+        "transcript_to_read": "The transcript, to read or print:",
+        "read_along": "Read along",
+        "hint_js": "Select a sentence to listen from there. The arrow keys move from sentence to sentence.",
+        "hint_no_js": "Each sentence links to the audio at that point.",
+        "whole_title": "The whole guide in one file",
+        "whole_mp3": "MP3 audio of the whole guide",
+        "audiobook": "Audiobook with chapters",
+        "handout": "Printable sheet with a QR code, to share this page",
+        "handout_detail": "(PDF, one page)",
+        "whole_text": "All {sections}, one after another, to keep on your phone and listen to offline.",
+        "whole_audiobook": "The audiobook remembers your place in apps such as Apple Books.",
+        "subscribe_title": "Listen in a podcast app",
+        "subscribe_text": "Follow this guide as a podcast: your app downloads every section, keeps your place, and "
+                          "plays with the screen locked.",
+        "local_note": "This copy is for trying the guide out on the computer that made it: the feed address works "
+                      "only there until the guide is published at its public address.",
+        "open_in_app": "Open it in your app",
+        "by_address": "Or add it by its address",
+        "paste": "In your podcast app, choose “Add by address” or “Follow a show by URL” and paste this:",
+        "feed_address": "Podcast feed address:",
+        "copy": "Copy address",
+        "rss": "RSS feed",
+        "rss_detail": "(for feed readers)",
+        "read_by_computer": "Read aloud by a computer voice from the written guide. The words on this page are the "
+                            "guide’s own.",
+        "published": "Published {date}",
+        "updated": "updated {date}",
+        "license": "License:",
+        "shared_by": "Shared by {clinic}.",
+        "clinic_logo": "Clinic logo",
+        "date": "{day} {month} {year}",
+        "months": "January February March April May June July August September October November December",
+    },
+    "es": {
+        "announcement": "{guide} Sección {number} de {total}: {section}",
+        "transcript_title": "Transcripción: {section} ({guide})",
+        "transcript_meta": "{guide}: sección {number} de {total}, {length} de audio.",
+        "transcript_download": "Descargar el audio (MP3)",
+        "page_title": "{title} (guía en audio)",
+        "skip": "Ir a la guía",
+        "section_one": "{count} sección",
+        "section_many": "{count} secciones",
+        "facts": "{sections}, {length} en total. Cada sección tiene su texto para leer mientras escucha.",
+        "catalog_facts": "{sections}, {length} en total",
+        "contents": "Secciones",
+        "how_to_js": "Pulse Reproducir en cualquier sección. La frase que se está leyendo aparece resaltada, y "
+                     "puede elegir cualquier frase para escuchar desde ahí. Puede cambiar la velocidad, retroceder "
+                     "{back} segundos o avanzar {forward} segundos. Tómese su tiempo: puede parar cuando lo "
+                     "necesite y volver más tarde.",
+        "how_to_no_js": "Cada sección tiene su propio reproductor y el texto que lee. Elija cualquier frase para "
+                        "escuchar el audio desde ese punto. Tómese su tiempo: puede parar cuando lo necesite y "
+                        "volver más tarde.",
+        "section_of": "Sección {number} de {total}",
+        "length": "Duración",
+        "download_audio_of": "Descargar el audio de {title}",
+        "captions": "Subtítulos",
+        "controls": "Controles del reproductor: {title}",
+        "play": "Reproducir",
+        "back": "Retroceder",
+        "forward": "Avanzar",
+        "seconds": "{count} segundos",
+        "speed": "Velocidad",
+        "normal": "normal",
+        "parts": "Partes",
+        "web_page": "Página web",
+        "plain_text": "Texto sin formato",
+        "srt": "Subtítulos SRT",
+        "vtt": "Subtítulos WebVTT",
+        "transcript_of": ", transcripción de {title}",
+        "download": "Descargar",
+        "audio_to_keep": "El audio, para guardarlo:",
+        "mp3_audio": "Audio MP3",
+        "of_title": " de {title}",
+        "transcript_to_read": "La transcripción, para leerla o imprimirla:",
+        "read_along": "Leer mientras escucha",
+        "hint_js": "Elija una frase para escuchar desde ahí. Las flechas del teclado pasan de una frase a otra.",
+        "hint_no_js": "Cada frase enlaza con el audio en ese punto.",
+        "whole_title": "La guía completa en un solo archivo",
+        "whole_mp3": "Audio MP3 de la guía completa",
+        "audiobook": "Audiolibro con capítulos",
+        "handout": "Hoja para imprimir con un código QR, para compartir esta página",
+        "handout_detail": "(PDF, una página)",
+        "whole_text": "Las {sections}, una tras otra, para guardarlas en el teléfono y escucharlas sin conexión.",
+        "whole_audiobook": "El audiolibro recuerda por dónde iba en aplicaciones como Apple Books.",
+        "subscribe_title": "Escuchar en una aplicación de pódcast",
+        "subscribe_text": "Siga esta guía como un pódcast: su aplicación descarga cada sección, recuerda por "
+                          "dónde iba y la reproduce con la pantalla bloqueada.",
+        "local_note": "Esta copia sirve para probar la guía en el ordenador que la creó: la dirección del canal "
+                      "solo funciona allí hasta que la guía se publique en su dirección pública.",
+        "open_in_app": "Ábrala en su aplicación",
+        "by_address": "O añádala por su dirección",
+        "paste": "En su aplicación de pódcast, elija «Añadir por dirección» o «Seguir por URL» y pegue esto:",
+        "feed_address": "Dirección del canal del pódcast:",
+        "copy": "Copiar la dirección",
+        "rss": "Canal RSS",
+        "rss_detail": "(para lectores de canales)",
+        "read_by_computer": "Leído en voz alta por una voz de ordenador a partir de la guía escrita. El texto de "
+                            "esta página es el de la propia guía.",
+        "published": "Publicado el {date}",
+        "updated": "actualizado el {date}",
+        "license": "Licencia:",
+        "shared_by": "Compartido por {clinic}.",
+        "clinic_logo": "Logotipo de la clínica",
+        "date": "{day} de {month} de {year}",
+        "months": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    },
+}
+
+
+def table(language: str) -> dict[str, str]:
+    """The strings for ``language`` (a BCP 47 tag), English where it has none."""
+    own = STRINGS.get(language.split("-")[0].lower(), {})
+    return {**STRINGS[ENGLISH], **own}
+
+
+def text(language: str, key: str, **values: object) -> str:
+    return table(language)[key].format(**values)
+
+
+def count(language: str, number: int, key: str = "section") -> str:
+    """'1 section', '3 sections' in ``language``."""
+    return text(language, f"{key}_one" if number == 1 else f"{key}_many", count=number)
+
+
+def month(language: str, number: int) -> str:
+    return table(language)["months"].split()[number - 1]

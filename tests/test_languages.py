@@ -1,0 +1,162 @@
+"""A guide with a translation beside it (guide.es.md) becomes two editions,
+each in its own language: feed, tags, voice, announcements, page and
+transcripts. Judged with real parsers (feedparser, podcastparser, mutagen,
+html.parser). The fixture is written for these tests, two short sections in
+each language."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import feedparser
+import podcastparser
+import pytest
+from mutagen.id3 import ID3
+
+from audio_guide import BuildOptions, build
+from audio_guide.content import read_guides
+from audio_guide.errors import ContentError
+from audio_guide.script import announcement
+
+FIXTURE = Path(__file__).parent / "fixtures" / "languages"
+
+
+class _Langs(HTMLParser):
+    """The lang attribute of every element that has one, by tag."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        lang = dict(attrs).get("lang")
+        if lang is not None:
+            self.found.append((tag, lang))
+
+
+def langs(path: Path) -> list[tuple[str, str]]:
+    parser = _Langs()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.found
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    work = tmp_path_factory.mktemp("languages")
+    content = work / "content"
+    shutil.copytree(FIXTURE, content)  # the build writes identity files beside the guides
+    options = BuildOptions(content_dir=content, out_dir=work / "out", cache_dir=work / "cache", jobs=2,
+                           base_url="https://clinic.example/audio")
+    return build(options), content, work / "out"
+
+
+def test_a_translation_is_read_as_its_own_guide():
+    english, spanish = read_guides(FIXTURE)
+    assert (english.slug, english.language) == ("small-steps", "en")
+    assert (spanish.slug, spanish.language) == ("small-steps-es", "es")
+    assert announcement(spanish, 2) == "Pasos pequeños. Sección 2 de 2: Un paseo corto."
+    assert announcement(english, 2) == "Small Steps. Section 2 of 2: A Short Walk."
+    sentences = [s.text for c in spanish.sections[1].chapters for b in c.blocks for s in b.sentences]
+    assert "¿Hace frío?" in sentences  # a Spanish question is a sentence of its own
+
+
+def test_the_file_name_gives_the_language(tmp_path):
+    folder = tmp_path / "g"
+    folder.mkdir()
+    (folder / "guide.md").write_text("---\ntitle: G\npublished: 2026-11-30\n---\n\n## S\n\nText.\n")
+    (folder / "guide.es.md").write_text("---\ntitle: G\npublished: 2026-11-30\n---\n\n## S\n\nTexto.\n")
+    assert [g.language for g in read_guides(folder)] == ["en", "es"]
+    (folder / "guide.es.md").write_text("---\ntitle: G\npublished: 2026-11-30\nlanguage: es-MX\n---\n\n## S\n\nTexto.\n")
+    assert read_guides(folder)[1].language == "es-MX"  # a variant of the file's language agrees with it
+    (folder / "guide.es.md").write_text("---\ntitle: G\nlanguage: fr\n---\n\n## S\n\nTexte.\n")
+    with pytest.raises(ContentError) as caught:
+        read_guides(tmp_path)
+    assert str(caught.value).startswith(f"{folder / 'guide.es.md'}:3: 'language: fr' disagrees with the file "
+                                        "name guide.es.md, which says 'es'")
+
+
+def test_each_language_is_its_own_edition(built):
+    result, content, out = built
+    english, spanish = result.editions
+    assert (result.folder(english), result.folder(spanish)) == (out / "small-steps", out / "small-steps-es")
+    assert english.voice == "en" and spanish.voice == "es"  # the engine's default voice for each language
+    # Its own identity file, so its episodes have guids of their own.
+    assert (content / "small-steps" / "identity.json").is_file()
+    assert (content / "small-steps" / "identity.es.json").is_file()
+    assert not {e.guid for e in english.episodes} & {e.guid for e in spanish.episodes}
+    assert english.podcast_guid != spanish.podcast_guid
+
+
+def test_feed_says_its_language(built):
+    _, _, out = built
+    for slug, language in (("small-steps", "en"), ("small-steps-es", "es")):
+        raw = (out / slug / "feed.xml").read_bytes()
+        parsed = feedparser.parse(raw)
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        assert parsed.feed.language == language
+        with open(out / slug / "feed.xml", "rb") as stream:
+            podcast = podcastparser.parse(f"https://clinic.example/audio/{slug}/feed.xml", stream)
+        assert len(podcast["episodes"]) == 2
+    spanish = feedparser.parse((out / "small-steps-es" / "feed.xml").read_bytes())
+    assert [e.title for e in spanish.entries][:2] in (["Descansar sin culpa", "Un paseo corto"],
+                                                      ["Un paseo corto", "Descansar sin culpa"])
+
+
+def test_tags_say_spanish(built):
+    _, _, out = built
+    for name in ("01-descanso.mp3", "02-paseo.mp3", "small-steps-es-complete.mp3"):
+        tags = ID3(out / "small-steps-es" / "audio" / name)
+        assert tags["TLAN"].text == ["spa"]
+    assert ID3(out / "small-steps" / "audio" / "01-rest.mp3")["TLAN"].text == ["eng"]
+
+
+def test_transcripts_carry_the_spanish_announcement(built):
+    _, _, out = built
+    transcripts = out / "small-steps-es" / "transcripts"
+    vtt = (transcripts / "02-paseo.vtt").read_text(encoding="utf-8")
+    assert vtt.startswith("WEBVTT\nLanguage: es\n")
+    assert "Pasos pequeños. Sección 2 de 2: Un paseo corto." in " ".join(vtt.split())
+    text = (transcripts / "01-descanso.txt").read_text(encoding="utf-8")
+    assert text.startswith("Pasos pequeños. Sección 1 de 2: Descansar sin culpa.\n")
+    assert "Section" not in vtt + text
+
+
+def test_page_and_html_transcript_are_in_spanish(built):
+    _, _, out = built
+    edition = out / "small-steps-es"
+    assert langs(edition / "index.html")[0] == ("html", "es")
+    assert langs(edition / "transcripts" / "01-descanso.html")[0] == ("html", "es")
+    page = (edition / "index.html").read_text(encoding="utf-8")
+    for words in ("Leer mientras escucha", "Sección 1 de 2", "Escuchar en una aplicación de pódcast",
+                  "2 secciones", "30 de noviembre de 2026", 'label="Subtítulos"'):
+        assert words in page
+    for words in ("Read along", "Listen in a podcast app", "Download the audio of"):
+        assert words not in page
+    transcript = (edition / "transcripts" / "01-descanso.html").read_text(encoding="utf-8")
+    assert "<title>Transcripción: Descansar sin culpa (Pasos pequeños)</title>" in transcript
+    assert "sección 1 de 2" in transcript and "Descargar el audio (MP3)" in transcript
+    english = (out / "small-steps" / "index.html").read_text(encoding="utf-8")
+    assert langs(out / "small-steps" / "index.html")[0] == ("html", "en")
+    assert "Read along" in english and "30 November 2026" in english
+
+
+def test_catalog_and_opml_list_both_editions(built):
+    _, _, out = built
+    catalog = langs(out / "index.html")
+    assert catalog[0] == ("html", "en") and ("li", "es") in catalog  # the Spanish entry says its own language
+    text = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="small-steps/"' in text and 'href="small-steps-es/"' in text
+    outlines = ET.parse(out / "feeds.opml").getroot().iter("outline")
+    feeds = {o.get("xmlUrl"): o.get("language") for o in outlines if o.get("xmlUrl")}
+    assert feeds == {"https://clinic.example/audio/small-steps/feed.xml": "en",
+                     "https://clinic.example/audio/small-steps-es/feed.xml": "es"}
+
+
+def test_check_passes_both_editions(built):
+    from audio_guide.check import check_edition
+
+    _, content, out = built
+    assert check_edition(out, content) == []
