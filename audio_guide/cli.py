@@ -67,6 +67,7 @@ def main():
     Start here:
       audio-guide build            build every guide in content/ into output/
       audio-guide voices           list the voices you can choose
+      audio-guide say "Some words"  hear them as the guide's voice says them
       audio-guide build --help     all build options
     """
 
@@ -161,18 +162,79 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
 
 @main.command()
 @click.option("--engine", default=DEFAULT_ENGINE, show_default=True, help=_ENGINE_HELP)
-@click.option("--language", metavar="CODE", help="Only voices for this language, e.g. en or es.")
+@click.option("--language", metavar="CODE", help="Only voices for this language tag and its variants: es gives "
+              "es and es-419, en-GB only en-GB.")
 def voices(engine, language):
-    """List the voices the speech engine has (use a NAME with --voice)."""
+    """List the voices the speech engine has: NAME, language, description.
+
+    Put a NAME in a guide's front matter ('voice: es-419') or give it to
+    'build --voice' or 'say --voice'. Without one, a guide is read by the
+    engine's default voice for its language (guide.es.md: a Spanish voice).
+
+    \b
+    Examples:
+      audio-guide voices --language es
+      audio-guide say "Hola. Esta es la voz." --voice es-419
+      audio-guide build --voice en-GB
+    """
     found = get_engine(engine).voices()
     if language:
-        found = [v for v in found if v.language.lower().startswith(language.lower())]
+        wanted = language.lower().replace("_", "-")
+        found = [v for v in found if v.language.lower().replace("_", "-") == wanted
+                 or v.language.lower().replace("_", "-").startswith(wanted + "-")]
     if not found:
         raise AudioGuideError(f"the {engine} engine has no voices" + (f" for '{language}'" if language else ""))
     name_width = max(len(v.name) for v in found)
     language_width = max(len(v.language) for v in found)
     for v in found:
         click.echo(f"{v.name:<{name_width}}  {v.language:<{language_width}}  {v.description}")
+
+
+@main.command()
+@click.argument("text", required=False)
+@click.option("--section", type=click.IntRange(min=1), metavar="N", help="Say section N of the guide (from 1), "
+              "with its announcement, instead of TEXT.")
+@click.option("--content", "content_dir", default="content", show_default=True,
+              type=click.Path(path_type=Path, file_okay=False), help="Folder that holds the guides.")
+@click.option("--guide", "guide_name", metavar="NAME", help="Which guide, by its output folder's name (e.g. "
+              "journey-through-healing-es); needed only when the content folder holds several.")
+@click.option("--to", "to", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE.wav",
+              help="Write a WAV file instead of playing through the speakers.")
+@click.option("--engine", default=DEFAULT_ENGINE, show_default=True, help=_ENGINE_HELP)
+@click.option("--voice", metavar="NAME", help="Voice to speak with, overriding the guide's (see 'audio-guide voices').")
+@click.option("--rate", type=click.IntRange(80, 400), metavar="WPM", help="Words per minute, overriding the guide's.")
+@click.option("--pacing", type=click.Choice(list(PACING)), help="Rate and pauses together, overriding the guide's.")
+def say(text, section, content_dir, guide_name, to, engine, voice, rate, pacing):
+    """Say TEXT, or one section, as the edition would: the guide's voice,
+    rate, pauses and pronunciation lexicon. Nothing is built or cached.
+
+    Plays through this computer's speakers, or writes a WAV file with --to.
+    Without a guide in the content folder, TEXT is said in English with the
+    default voice.
+
+    \b
+    Examples:
+      audio-guide say "Take all the time you need."
+      audio-guide say --section 2 --to section-2.wav
+      audio-guide say "Tómese su tiempo." --guide journey-through-healing-es
+    """
+    from .say import choose_guide, has_guides, play, speak, write_wav
+
+    if (text is None) == (section is None):
+        raise click.UsageError("give either TEXT or --section N (not both)")
+    if to is not None and to.suffix.lower() != ".wav":
+        raise click.UsageError(f"--to {to}: the file is written as WAV: give a name ending in .wav")
+    wants_guide = section is not None or guide_name is not None or has_guides(content_dir)
+    guide = choose_guide(content_dir, guide_name) if wants_guide else None
+    spoken = speak(text=text, section=section, guide=guide, content_dir=content_dir, engine_name=engine, voice=voice,
+                   rate=rate, pacing=pacing)
+    seconds = spoken.duration_ms / 1000
+    if to is not None:
+        write_wav(spoken, to)
+        click.echo(f"{to}: {seconds:.1f} s, voice {spoken.voice} at {spoken.rate} wpm")
+    else:
+        player = play(spoken)
+        click.echo(f"played {seconds:.1f} s with {player}, voice {spoken.voice} at {spoken.rate} wpm")
 
 
 @main.command()
