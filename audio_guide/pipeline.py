@@ -307,6 +307,10 @@ def _write_top_level(staging: Path, editions: list[Edition]) -> None:
 
 def _staging_folder(out_dir: Path) -> Path:
     out_dir = out_dir.resolve()
+    if out_dir.stat().st_dev != out_dir.parent.stat().st_dev:
+        # The output folder is a mount of its own (a share, say): a rename
+        # cannot leave it, so the staging folder must be inside, hidden.
+        return out_dir / ".audio-guide-staging"
     return out_dir.parent / f".{out_dir.name}.staging"
 
 

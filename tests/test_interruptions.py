@@ -170,3 +170,25 @@ def test_a_second_build_into_the_same_folder_waits_its_turn(tmp_path):
                                      "to finish, or build into another folder with --out")
     timeline(first)  # the first is undisturbed
     assert check_edition(out) == []
+
+
+@pytest.fixture
+def mount_point(tmp_path):
+    """An output folder that is a file system of its own, where this machine lets us mount one."""
+    folder = tmp_path / "share"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(folder)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a file system here (needs root)")
+    yield folder
+    subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def test_an_output_folder_that_is_a_mount_of_its_own(tmp_path, mount_point):
+    content = small_guide(tmp_path)
+    for clinic in ("Clinic 1", "Clinic 2"):  # the second replaces an edition already on the mount
+        build(BuildOptions(content_dir=content, out_dir=mount_point, cache_dir=tmp_path / "cache", jobs=2,
+                           engine="espeak-ng", site=Site(clinic_name=clinic)))
+    assert check_edition(mount_point) == []
+    assert "Clinic 2" in (mount_point / "journey-through-healing" / "feed.xml").read_text(encoding="utf-8")
+    assert not (tmp_path / ".share.staging").exists()
