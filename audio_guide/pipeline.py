@@ -17,7 +17,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from . import audio, feed, identity, lexicon, manifest, page, system, transcripts
-from .content import read_guides
+from .content import file_language, read_guides
 from .cover import load_cover, make_cover
 from .engines import DEFAULT_ENGINE, get_engine
 from .errors import AudioGuideError, ConfigError, ContentError
@@ -155,7 +155,7 @@ def _plan(guide: Guide, engine, options: BuildOptions) -> _Plan:
     paced = guide.voice.paced(options.pacing) if options.pacing else guide.voice
     rate = options.rate or paced.rate
     version = engine.version()
-    words = lexicon.load(Path(guide.path).parent, options.content_dir)
+    words = lexicon.load(Path(guide.path).parent, options.content_dir, guide.language, file_language(guide.path))
     phonemes = bool(getattr(engine, "takes_phonemes", False))
     jobs = [
         Job(label=f"{guide.path}:{section.line}: section {n} of {len(guide.sections)}, '{section.title}'",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import lexicon
-from .content import GUIDE_FILE, read_guides, split_sentences
+from .content import GUIDE_FILE, file_language, read_guides, split_sentences
 from .engines import get_engine
 from .errors import AudioGuideError, ConfigError
 from .model import Guide, Pauses, Voice
@@ -82,7 +82,7 @@ def speak(*, text: str | None = None, section: int | None = None, guide: Guide |
                           "run 'audio-guide voices' to list the ones it has")
     rate = rate or style.rate
     # The lexicon a build of this guide would use; without a guide, the starter one.
-    words = lexicon.load(Path(guide.path).parent, content_dir) if guide else \
+    words = lexicon.load(Path(guide.path).parent, content_dir, language, file_language(guide.path)) if guide else \
         lexicon.Lexicon(lexicon.read_lexicon(lexicon.STARTER))
     phonemes = bool(getattr(engine, "takes_phonemes", False))
     if section is not None:

@@ -160,3 +160,17 @@ def test_check_passes_both_editions(built):
 
     _, content, out = built
     assert check_edition(out, content) == []
+
+
+def test_a_translation_has_a_lexicon_of_its_own(tmp_path):
+    from audio_guide import lexicon
+
+    folder = tmp_path / "g"
+    folder.mkdir()
+    (folder / "lexicon.txt").write_text("Kegel = KAY gull\n")
+    (folder / "lexicon.es.txt").write_text("DIU = de i u\n")
+    english = lexicon.load(folder, tmp_path)
+    spanish = lexicon.load(folder, tmp_path, "es", "es")
+    assert english.apply("Take 5 mg. Kegel.")[0] == "Take 5 milligrams. KAY gull."
+    # The starter lexicon is English: a Spanish voice must not say "milligrams".
+    assert spanish.apply("Tome 5 mg. Kegel. DIU.")[0] == "Tome 5 mg. Kegel. de i u."

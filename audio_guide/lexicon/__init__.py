@@ -7,6 +7,10 @@ later one's entry replacing an earlier one's for the same term (in any case):
 2. ``content/lexicon.txt``, shared by every guide;
 3. ``content/<guide>/lexicon.txt``, the guide's own.
 
+The starter lexicon is English and applies to English guides only; a
+translation ``guide.es.md`` reads ``lexicon.es.txt`` in place of each
+``lexicon.txt``.
+
 One entry a line, ``WRITTEN = SAID``; ``#`` starts a comment. A term matches
 as a whole word (not inside a longer word), and exactly as written: ``ER``
 is not ``er``. ``(any case)`` after the term matches it in any case. SAID is
@@ -153,13 +157,19 @@ def read_lexicon(path: Path) -> list[Entry]:
     return entries
 
 
-def load(guide_folder: Path, content_dir: Path | None = None) -> Lexicon:
+def load(guide_folder: Path, content_dir: Path | None = None, language: str = "en",
+         translation: str | None = None) -> Lexicon:
     """The starter lexicon, then the shared one in ``content_dir``, then the
-    guide's own: later entries win."""
-    files = [STARTER]
+    guide's own: later entries win.
+
+    The starter lexicon is English, so it is read for English guides only. A
+    translation (``guide.es.md``: ``translation`` es) reads ``lexicon.es.txt``
+    where its original reads ``lexicon.txt``, in both folders."""
+    name = f"lexicon.{translation}.txt" if translation else FILE
+    files = [STARTER] if language.split("-")[0].lower() == "en" else []
     if content_dir is not None and Path(content_dir).resolve() != Path(guide_folder).resolve():
-        files.append(Path(content_dir) / FILE)
-    files.append(Path(guide_folder) / FILE)
+        files.append(Path(content_dir) / name)
+    files.append(Path(guide_folder) / name)
     entries = []
     for path in files:
         if path.is_file():
