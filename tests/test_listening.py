@@ -242,3 +242,21 @@ def test_brisk_is_brisker_and_the_summary_says_how_brisk(edition, tmp_path):
     calm_wpm = words_per_minute(calm)
     print(f"words per minute with the pauses: calm {calm_wpm:.0f}, brisk {brisk_wpm:.0f}")
     assert 115 <= calm_wpm <= 140 and 140 <= brisk_wpm <= 170 and brisk_wpm > calm_wpm + 15
+
+
+def test_phonemes_go_to_engines_that_take_them(tmp_path):
+    folder = write_guide(tmp_path, FRONT + "\n## Pain\n\nTake ibuprofen with food.\n")
+    (folder / "lexicon.txt").write_text("ibuprofen = eye byoo proh fen [[aIbju:pr'oUf@n]]\n")
+    lexicon = load(folder, tmp_path / "content")
+    written = "Take ibuprofen with food."
+    respelled, _ = lexicon.apply(written)
+    phonemes, _ = lexicon.apply(written, phonemes=True)
+    assert respelled == "Take eye byoo proh fen with food."
+    assert phonemes == "Take [[aIbju:pr'oUf@n]] with food."
+    plain, said, sounded = speak_all(ENGINE, "en", 150, [written, respelled, phonemes], 60)
+    assert len({plain.samples, said.samples, sounded.samples}) == 3
+    result = build(BuildOptions(content_dir=tmp_path / "content", out_dir=tmp_path / "out",
+                                cache_dir=tmp_path / "c", jobs=1))
+    line = result.editions[0].episodes[0].lines[1]
+    assert line.text == written
+    assert [char for char, _ in line.words] == [0, 5, 15, 20]

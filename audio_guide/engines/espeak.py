@@ -25,6 +25,7 @@ AUDIO_OUTPUT_SYNCHRONOUS = 2
 EVENT_LIST_TERMINATED = 0
 EVENT_WORD = 1
 CHARS_UTF8 = 1
+PHONEMES = 0x100  # espeakPHONEMES: read [[...]] in the text as phoneme mnemonics
 PARAM_RATE = 1
 EE_OK = 0
 
@@ -114,7 +115,7 @@ def load_binding(library: str) -> SimpleNamespace:
         set_callback=register,
         set_voice=fn("espeak_SetVoiceByName", ctypes.c_int, ctypes.c_char_p),
         set_rate=lambda rate: set_parameter(PARAM_RATE, rate, 0),
-        synth=lambda text: synth(text, len(text) + 1, 0, 1, 0, CHARS_UTF8, None, None),
+        synth=lambda text: synth(text, len(text) + 1, 0, 1, 0, CHARS_UTF8 | PHONEMES, None, None),
         voices=lambda: voice_list(_until_null(list_voices(None))),
         info=lambda: info(None).decode(),
     )
@@ -142,6 +143,9 @@ class EspeakEngine:
     """libespeak-ng, driven directly through our own binding."""
 
     name = "espeak-ng"
+    # Lexicon phonemes ([[...]]) reach it as phonemes; without them in the text
+    # the flag that allows them changes no audio (checked on the whole guide).
+    takes_phonemes = True
 
     def __init__(self, binding: SimpleNamespace | None = None, data: str | None = None):
         if binding is None:

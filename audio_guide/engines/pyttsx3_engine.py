@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from ..errors import EngineError
 from ..tools import run_ffmpeg
 from . import Speech, VoiceInfo
-from .espeak import EspeakEngine, load_binding, locate_library, voice_list
+from .espeak import PHONEMES, EspeakEngine, load_binding, locate_library, voice_list
 
 SAMPLE_RATE = 22050
 
@@ -34,7 +34,7 @@ def _pyttsx3_espeak_binding() -> tuple[SimpleNamespace, str | None]:
         set_callback=_espeak.SetSynthCallback,
         set_voice=_espeak.SetVoiceByName,
         set_rate=lambda rate: _espeak.SetParameter(_espeak.RATE, rate, 0),
-        synth=lambda text: _espeak.Synth(text, flags=_espeak.CHARS_UTF8),
+        synth=lambda text: _espeak.Synth(text, flags=_espeak.CHARS_UTF8 | PHONEMES),
         voices=lambda: voice_list(_espeak.ListVoices()),
         info=lambda: _espeak.Info().decode(),
     ), data
@@ -109,6 +109,10 @@ class Pyttsx3Engine:
 
     def default_voice(self, language: str) -> str:
         return self._impl.default_voice(language)
+
+    @property
+    def takes_phonemes(self) -> bool:
+        return getattr(self._impl, "takes_phonemes", False)
 
     def prepare(self, voice: str, rate: int) -> None:
         if hasattr(self._impl, "prepare"):
