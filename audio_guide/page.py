@@ -165,7 +165,8 @@ def render_page(edition: Edition) -> str:
         '<script>document.documentElement.className += " js";</script>',
         f"<style>\n{_asset('page.css')}\n</style>",
         "</head>",
-        f'<body data-guide-title="{_e(guide.title)}" data-album="{_e(album)}" data-cover="{_e(edition.cover)}">',
+        f'<body data-guide-title="{_e(guide.title)}" data-album="{_e(album)}" data-cover="{_e(edition.cover)}"'
+        f"{_script_words(lang)}>",
         f'<a class="skip-link" href="#page_main">{_t(lang, "skip")}</a>',
         _header(edition),
         '<main id="page_main" tabindex="-1">',
@@ -183,6 +184,16 @@ def render_page(edition: Edition) -> str:
         "</html>",
         "",
     ])
+
+
+# What page.js writes itself, as data-words-<key> (English is its own default).
+_SCRIPT_WORDS = ("play", "pause", "now-playing", "audio-error", "copied", "copy-failed")
+
+
+def _script_words(lang: str) -> str:
+    if lang.split("-")[0].lower() == strings.ENGLISH:
+        return ""
+    return "".join(f' data-words-{key}="{_t(lang, "js_" + key.replace("-", "_"))}"' for key in _SCRIPT_WORDS)
 
 
 def _branding(edition: Edition) -> str:

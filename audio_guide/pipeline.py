@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from . import audio, feed, identity, lexicon, manifest, page, system, transcripts
+from . import audio, feed, identity, lexicon, manifest, page, strings, system, transcripts
 from .content import file_language, read_guides
 from .cover import load_cover, make_cover
 from .engines import DEFAULT_ENGINE, get_engine
@@ -258,7 +258,7 @@ def _write_full_edition(staging: Path, guide: Guide, entries: list[Rendered], ep
     def section_marks(starts, length):
         return tuple(ChapterMark(s.title, a, b) for s, a, b in zip(guide.sections, starts, starts[1:] + [length]))
 
-    title = f"{guide.title}: complete guide"
+    title = strings.text(guide.language, "complete", guide=guide.title)
     full_audio = f"audio/{guide.slug}-complete.mp3"
     joined = staging / ".joined"
     with open(joined, "wb") as out:

@@ -15,6 +15,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "en": {
         # Spoken before each section (script.announcement).
         "announcement": "{guide} Section {number} of {total}: {section}",
+        # The full edition's title (ID3, M4B).
+        "complete": "{guide}: complete guide",
         # The HTML transcript.
         "transcript_title": "Transcript: {section} ({guide})",
         "transcript_meta": "{guide}: section {number} of {total}, {length} of audio.",
@@ -44,6 +46,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "seconds": "{count} seconds",
         "speed": "Speed",
         "normal": "normal",
+        # Written by the page's script.
+        "js_play": "Play",
+        "js_pause": "Pause",
+        "js_now_playing": "Now playing",
+        "js_audio_error": "This audio could not be played here. You can download it below, or read its words.",
+        "js_copied": "Copied. Now paste it into your podcast app.",
+        "js_copy_failed": "Could not copy here. The address is selected: copy it with your device’s Copy.",
         "parts": "Parts",
         "web_page": "Web page",
         "plain_text": "Plain text",
@@ -89,6 +98,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "es": {
         "announcement": "{guide} Sección {number} de {total}: {section}",
+        "complete": "{guide}: guía completa",
         "transcript_title": "Transcripción: {section} ({guide})",
         "transcript_meta": "{guide}: sección {number} de {total}, {length} de audio.",
         "transcript_download": "Descargar el audio (MP3)",
@@ -117,6 +127,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "seconds": "{count} segundos",
         "speed": "Velocidad",
         "normal": "normal",
+        "js_play": "Reproducir",
+        "js_pause": "Pausa",
+        "js_now_playing": "Reproduciendo",
+        "js_audio_error": "Este audio no se puede reproducir aquí. Puede descargarlo más abajo o leer su texto.",
+        "js_copied": "Copiada. Ahora péguela en su aplicación de pódcast.",
+        "js_copy_failed": "No se pudo copiar aquí. La dirección está seleccionada: cópiela con la función Copiar "
+                          "de su dispositivo.",
         "parts": "Partes",
         "web_page": "Página web",
         "plain_text": "Texto sin formato",

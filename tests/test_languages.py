@@ -111,6 +111,8 @@ def test_tags_say_spanish(built):
         tags = ID3(out / "small-steps-es" / "audio" / name)
         assert tags["TLAN"].text == ["spa"]
     assert ID3(out / "small-steps" / "audio" / "01-rest.mp3")["TLAN"].text == ["eng"]
+    assert ID3(out / "small-steps-es" / "audio" / "small-steps-es-complete.mp3")["TIT2"].text == [
+        "Pasos pequeños: guía completa"]
 
 
 def test_transcripts_carry_the_spanish_announcement(built):
@@ -174,3 +176,45 @@ def test_a_translation_has_a_lexicon_of_its_own(tmp_path):
     assert english.apply("Take 5 mg. Kegel.")[0] == "Take 5 milligrams. KAY gull."
     # The starter lexicon is English: a Spanish voice must not say "milligrams".
     assert spanish.apply("Tome 5 mg. Kegel. DIU.")[0] == "Tome 5 mg. Kegel. de i u."
+
+
+@pytest.fixture(scope="module")
+def spanish_pages(built):
+    import threading
+
+    from audio_guide.serve import make_server
+
+    from .test_page import CHROMIUM, CHROMIUM_ARGS, Pages, missing  # the listening page tests' browser set-up
+
+    if not Path(CHROMIUM).is_file():
+        missing("Chromium", "apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright", "pip install playwright")
+    httpd = make_server(built[2], port=0)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        opened = Pages(chromium, f"http://127.0.0.1:{httpd.server_port}/")
+        yield opened
+        opened.close()
+        chromium.close()
+    httpd.shutdown()
+    httpd.server_close()
+    assert not opened.errors, "errors in the page:\n" + "\n".join(opened.errors)
+
+
+def test_the_spanish_page_plays_in_spanish_and_passes_axe(spanish_pages):
+    from .test_page import PHONE, axe
+
+    page = spanish_pages.open("small-steps-es/", viewport=PHONE)
+    rest = page.locator("section#descanso")
+    play = rest.get_by_role("button", name="Reproducir Descansar sin culpa")
+    play.click()
+    page.wait_for_function("() => { const a = document.querySelector('section#descanso audio');"
+                           " return !a.paused && a.currentTime > 0.2; }", timeout=15000)
+    # The script's own words are Spanish too.
+    assert rest.locator("button.play").inner_text().strip().startswith("Pausa")
+    assert axe(page) == []

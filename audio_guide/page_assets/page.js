@@ -25,6 +25,9 @@
 
   function toArray(list) { return Array.prototype.slice.call(list); }
 
+  /* The page's words in its language: data-words-* on <body>, written by page.py from strings.py. */
+  function words(key, english) { return document.body.getAttribute("data-words-" + key) || english; }
+
   function reducedMotion() {
     return !!(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches);
   }
@@ -120,7 +123,7 @@
   function showState(ep) {
     var playing = !ep.audio.paused && !ep.audio.ended;
     ep.root.classList.toggle("playing", playing);
-    if (ep.playLabel) { ep.playLabel.textContent = playing ? "Pause" : "Play"; }
+    if (ep.playLabel) { ep.playLabel.textContent = playing ? words("pause", "Pause") : words("play", "Play"); }
     updateBar();
   }
 
@@ -132,7 +135,7 @@
     bar = document.createElement("div");
     bar.className = "now-playing";
     bar.setAttribute("role", "region");
-    bar.setAttribute("aria-label", "Now playing");
+    bar.setAttribute("aria-label", words("now-playing", "Now playing"));
     bar.hidden = true;
     document.body.appendChild(bar);
     var observer = new IntersectionObserver(function (entries) {
@@ -166,7 +169,7 @@
     if (show) {
       var playing = !ep.audio.paused && !ep.audio.ended;
       bar.classList.toggle("playing", playing);
-      bar.querySelector(".play-label").textContent = playing ? "Pause" : "Play";
+      bar.querySelector(".play-label").textContent = playing ? words("pause", "Pause") : words("play", "Play");
     }
   }
 
@@ -349,7 +352,8 @@
     audio.addEventListener("error", function () {
       if (!ep.error) { return; }
       ep.error.hidden = false;
-      ep.error.textContent = "This audio could not be played here. You can download it below, or read its words.";
+      ep.error.textContent = words("audio-error",
+        "This audio could not be played here. You can download it below, or read its words.");
     });
     return ep;
   }
@@ -369,8 +373,8 @@
       selection.addRange(range);
     }
     function done(copied) {
-      status.textContent = copied ? "Copied. Now paste it into your podcast app."
-                                  : "Could not copy here. The address is selected: copy it with your device’s Copy.";
+      status.textContent = copied ? words("copied", "Copied. Now paste it into your podcast app.")
+        : words("copy-failed", "Could not copy here. The address is selected: copy it with your device’s Copy.");
     }
     function fallback() {
       select();
