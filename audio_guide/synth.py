@@ -36,7 +36,7 @@ from .manifest import file_sha256
 from .system import die_with_parent
 from .script import Utterance
 
-PIPELINE_VERSION = "2"  # 2: utterances spoken from pristine state, per-utterance cache
+PIPELINE_VERSION = "3"  # 2: utterances spoken from pristine state, per-utterance cache; 3: word offsets in characters
 LEAD_IN_MS = 150  # silence before the first word, so no player clips it
 SILENCE_THRESHOLD = 300  # int16 amplitude under which a sample counts as silence
 MIN_MS_PER_WORD = 50  # anything faster than 1200 wpm is not speech

@@ -260,3 +260,9 @@ def test_phonemes_go_to_engines_that_take_them(tmp_path):
     line = result.editions[0].episodes[0].lines[1]
     assert line.text == written
     assert [char for char, _ in line.words] == [0, 5, 15, 20]
+
+
+def test_word_offsets_count_characters_past_accents_and_curly_quotes():
+    text = "It’s a café, they’ve said: rest."
+    [speech] = speak_all(ENGINE, "en", 150, [text], 60)
+    assert [text[char:].split()[0] for char, _ in speech.words] == ["It’s", "a", "café,", "they’ve", "said:", "rest."]

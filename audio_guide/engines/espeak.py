@@ -208,7 +208,7 @@ class EspeakEngine:
         status = self._api.synth(encoded)
         if status != EE_OK:
             raise EngineError(f"{self.name} failed to speak (status {status}): {text[:60]!r}")
-        # espeak-ng counts 1-based UTF-8 bytes; we count characters.
-        words = tuple((len(encoded[:max(0, position - 1)].decode(errors="ignore")), ms)
-                      for position, ms in self._words)
+        # espeak-ng counts 1-based characters (code points, as Python does),
+        # even in UTF-8 input: after 'é' or '’' a byte count would run ahead.
+        words = tuple((min(max(0, position - 1), len(text)), ms) for position, ms in self._words)
         return Speech(b"".join(self._chunks), self.sample_rate, words)
