@@ -95,6 +95,7 @@ from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 from fpdf.prefs import ViewerPreferences
 from PIL import Image
 
+from . import strings
 from .model import Edition
 
 # --- The page (mm) -------------------------------------------------------------
@@ -451,30 +452,34 @@ def _listen(sheet: _Sheet, url: str) -> None:
     body = sheet.style("body")
     pdf.set_y(qr_top - 1.5)
     # In reading order: the heading, the code, then the words beside it.
-    sheet.text("Listen on your phone: scan the code", sheet.style("heading", bold=True, colour=HEADING),
+    sheet.text(_words(sheet, "handout_scan"), sheet.style("heading", bold=True, colour=HEADING),
                x=x, width=width)
     _draw_qr(pdf, qr, LEFT, qr_top, module)
     sheet.space(2)
-    sheet.text("Open your phone\u2019s camera and point it at the code, then tap the link that appears.",
-               body, x=x, width=width)
+    sheet.text(_words(sheet, "handout_camera"), body, x=x, width=width)
     sheet.space(3)
-    sheet.text("Or type this address into a web browser:", body, x=x, width=width)
+    sheet.text(_words(sheet, "handout_type"), body, x=x, width=width)
     sheet.space(1)
     sheet.address(url, sheet.style("address", family=MONO, bold=True), x=x, width=width)
     pdf.set_y(max(pdf.get_y() + 5 * sheet.scale, qr_top + QR_SYMBOL_MM + quiet))
 
 
+def _words(sheet: _Sheet, key: str, **values) -> str:
+    """The handout's own words in the guide's language (strings.py)."""
+    return strings.text(sheet.edition.guide.language, key, **values)
+
+
 def _podcast(sheet: _Sheet, feed_url: str) -> None:
-    sheet.text("Or follow it in a podcast app", sheet.style("heading", bold=True, colour=HEADING))
+    sheet.text(_words(sheet, "handout_podcast"), sheet.style("heading", bold=True, colour=HEADING))
     sheet.space(2)
-    sheet.text("In your app, choose to add a show by URL, then enter:", sheet.style("body"))
+    sheet.text(_words(sheet, "handout_by_url"), sheet.style("body"))
     sheet.space(1.5)
     sheet.address(feed_url, sheet.style("feed", family=MONO, bold=True), x=LEFT, width=WIDTH)
 
 
 def _sections(sheet: _Sheet, shown: int) -> None:
     pdf, episodes = sheet.pdf, sheet.edition.episodes
-    sheet.text("What you will hear", sheet.style("heading", bold=True, colour=HEADING))
+    sheet.text(_words(sheet, "handout_hear"), sheet.style("heading", bold=True, colour=HEADING))
     sheet.space(2)
     row = sheet.style("row")
     total = sheet.style("row", bold=True)
@@ -503,13 +508,14 @@ def _sections(sheet: _Sheet, shown: int) -> None:
     if shown < len(episodes):
         more = len(episodes) - shown
         sheet.space(1)
-        sheet.text(f"and {more} more section{'s' if more > 1 else ''}: the listening page lists them all."
-                   if shown else f"The listening page lists all {more} sections.", row)
+        sheet.text(_words(sheet, "handout_more_one" if more == 1 else "handout_more_many", count=more)
+                   if shown else _words(sheet, "handout_all", count=more), row)
     sheet.rule(colour=RULE, width=0.3)
     top = pdf.get_y()
     sheet.use(total)
     pdf.set_xy(title_x, top + pad)
-    pdf.cell(title_w, total.line, f"Total, all {len(episodes)} sections" if len(episodes) > 1 else "Total")
+    pdf.cell(title_w, total.line, _words(sheet, "handout_total_all", count=len(episodes)) if len(episodes) > 1
+             else _words(sheet, "handout_total"))
     pdf.set_xy(RIGHT - time_w, top + pad)
     pdf.cell(time_w, total.line, clock(sheet.edition.full.duration_ms), align=Align.R)
     pdf.set_y(top + total.line + 2 * pad)
@@ -518,7 +524,8 @@ def _sections(sheet: _Sheet, shown: int) -> None:
 def _licence(sheet: _Sheet) -> float:
     """The licence line at the foot of the area; returns where it starts."""
     guide = sheet.edition.guide
-    parts = [p for p in (guide.copyright, f"Licence: {guide.license}" if guide.license else None) if p]
+    licence = _words(sheet, "handout_licence", licence=guide.license) if guide.license else None
+    parts = [p for p in (guide.copyright, licence) if p]
     if not parts:
         return BOTTOM
     style = sheet.style("licence")

@@ -1,5 +1,6 @@
 """The words audio-guide adds around a guide's own (announcements, the
-listening page, the HTML transcript), per language.
+listening page and its script, the HTML transcript, the handout), per
+language.
 
 A guide's language picks its table by its primary subtag (es-MX reads
 ``es``); a language without a table, or a string a table lacks, falls back
@@ -95,6 +96,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "clinic_logo": "Clinic logo",
         "date": "{day} {month} {year}",
         "months": "January February March April May June July August September October November December",
+        # The printable handout.
+        "handout_scan": "Listen on your phone: scan the code",
+        "handout_camera": "Open your phone’s camera and point it at the code, then tap the link that appears.",
+        "handout_type": "Or type this address into a web browser:",
+        "handout_podcast": "Or follow it in a podcast app",
+        "handout_by_url": "In your app, choose to add a show by URL, then enter:",
+        "handout_hear": "What you will hear",
+        "handout_more_one": "and {count} more section: the listening page lists them all.",
+        "handout_more_many": "and {count} more sections: the listening page lists them all.",
+        "handout_all": "The listening page lists all {count} sections.",
+        "handout_total_all": "Total, all {count} sections",
+        "handout_total": "Total",
+        "handout_licence": "Licence: {licence}",
     },
     "es": {
         "announcement": "{guide} Sección {number} de {total}: {section}",
@@ -176,6 +190,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "clinic_logo": "Logotipo de la clínica",
         "date": "{day} de {month} de {year}",
         "months": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+        "handout_scan": "Escuche en su teléfono: escanee el código",
+        "handout_camera": "Abra la cámara del teléfono, apúntela al código y toque el enlace que aparece.",
+        "handout_type": "O escriba esta dirección en un navegador web:",
+        "handout_podcast": "O sígala en una aplicación de pódcast",
+        "handout_by_url": "En su aplicación, elija añadir un programa por URL y escriba:",
+        "handout_hear": "Lo que va a escuchar",
+        "handout_more_one": "y {count} sección más: la página para escuchar las muestra todas.",
+        "handout_more_many": "y {count} secciones más: la página para escuchar las muestra todas.",
+        "handout_all": "La página para escuchar muestra las {count} secciones.",
+        "handout_total_all": "Total, las {count} secciones",
+        "handout_total": "Total",
+        "handout_licence": "Licencia: {licence}",
     },
 }
 

@@ -218,3 +218,18 @@ def test_the_spanish_page_plays_in_spanish_and_passes_axe(spanish_pages):
     # The script's own words are Spanish too.
     assert rest.locator("button.play").inner_text().strip().startswith("Pausa")
     assert axe(page) == []
+
+
+def test_the_handout_is_in_spanish(built):
+    import subprocess
+
+    from .conftest import require_tool
+
+    _, _, out = built
+    text = subprocess.run([require_tool("pdftotext"), str(out / "small-steps-es" / "handout.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    words = " ".join(text.split())
+    for line in ("Escuche en su teléfono: escanee el código", "Lo que va a escuchar", "Total, las 2 secciones",
+                 "Descansar sin culpa", "Licencia: CC0"):
+        assert line in words
+    assert "scan the code" not in words
