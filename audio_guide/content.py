@@ -390,6 +390,9 @@ def _finish_sections(path, raw_sections) -> list[Section]:
 def _block(path, raw) -> Block:
     kind, line, text_lines = raw
     text = _clean(_inline(" ".join(part.strip() for part in text_lines)))
+    if not text:  # "- " alone, or only markup such as ** ** or ``
+        what = "list item" if kind == "item" else "paragraph"
+        raise ContentError(path, line, f"this {what} has no words to speak: write its text, or remove the line")
     return Block(kind, tuple(Sentence(s, line) for s in split_sentences(text)), line)
 
 
