@@ -124,6 +124,11 @@ CASES = {
     "empty-chapter": Case(body("\n## First\n\n### Inside\n\n### Next\n\nText.\n"),
                           GUIDE + ":8: chapter 'Inside' has no text: write its text below the heading, or remove the "
                                   "heading"),
+    "empty-list-item": Case(body("\n## Rest\n\nText.\n\n- \n"),
+                            GUIDE + ":10: this list item has no words to speak: write its text, or remove the line"),
+    "paragraph-of-markup-only": Case(body("\n## Rest\n\n** **\n"),
+                                     GUIDE + ":8: this paragraph has no words to speak: write its text, or remove "
+                                             "the line"),
     "heading-without-title": Case(body("\n##   \n\nText.\n"),
                                   GUIDE + ":6: this heading has no title: write the title after the #'s"),
     "heading-level-1": Case(body("\n# Big\n\nText.\n"),
