@@ -1,0 +1,221 @@
+"""Properties of the reader, the feed and the page, over generated guides.
+
+(1) Whatever bytes a guide holds, the reader returns a Guide or raises
+ContentError (file, line, fix): never another exception. (2) Text the reader
+accepts comes back exactly from the feed (feedparser, podcastparser) and is
+escaped on the page, which gains no tag, script or event handler from it.
+The editions are made directly from the read guide, with fabricated episodes:
+no speech, no audio.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import feedparser
+import podcastparser
+import yaml
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from audio_guide import feed, page
+from audio_guide.content import _KEYS, read_guide
+from audio_guide.errors import ContentError
+from audio_guide.model import (
+    ChapterMark, Edition, Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher,
+)
+
+EXAMPLES = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FOLDER = Path(tempfile.mkdtemp(prefix="audio-guide-properties-")) / "g"
+FOLDER.mkdir()
+(FOLDER / "cover.png").write_bytes(b"not really a png")  # only its presence is read here
+
+# Pieces that have broken readers and writers before: markup, entities,
+# Markdown syntax, id braces, path parts, YAML syntax, odd whitespace and
+# invisible characters, scripts of other languages.
+HOSTILE = ["<script>alert(1)</script>", "Tears & <Hope>", "<b>", "</p>", "<!--", "-->", "]]>", "&amp;", "&#0;",
+           "&lt;", '"', "'", "`", "*", "**", "_", "[x](javascript:alert(1))", "\\", "#", "##", "{#", "}", "{#..}",
+           "{#a/b}", "{#rest}", "../", "/", "C:\\", "-", "1.", ":", ": ", "---", "...", "- ", "? ", "&a", "*a", "!!",
+           "%", "|", ">", "\t", "  ", "\u00a0", "\u2028", "\u200b", "\ufeff", "\x07", "\x00", "\x85", "\r", "\r\n",
+           "é", "שלום", "مرحبا", "🌱", "e.g.", "Dr.", "? ", "!", ". A"]
+fragment = st.one_of(st.sampled_from(HOSTILE), st.text(max_size=12))
+hostile_line = st.builds(lambda lead, parts: lead + "".join(parts),
+                         st.sampled_from(["", "## ", "### ", "# ", "#### ", "- ", "* ", "1. ", "  ", "---"]),
+                         st.lists(fragment, max_size=6))
+yaml_value = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20), st.dates(),
+              st.sampled_from(HOSTILE)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    max_leaves=8)
+front_line = st.one_of(
+    st.builds(lambda k, v: f"{k}: {v}", st.sampled_from(list(_KEYS)), st.lists(fragment, max_size=4).map("".join)),
+    st.builds(lambda k, v: yaml.safe_dump({k: v}, allow_unicode=True).rstrip("\n"),
+              st.one_of(st.sampled_from(list(_KEYS)), st.text(max_size=8)), yaml_value),
+    st.lists(fragment, max_size=4).map("".join),
+)
+
+
+def read(data: bytes) -> Guide | ContentError:
+    (FOLDER / "guide.md").write_bytes(data)
+    try:
+        return read_guide(FOLDER / "guide.md")
+    except ContentError as error:
+        assert error.path == str(FOLDER / "guide.md") and str(error).startswith(error.path)
+        assert error.line is None or error.line >= 1
+        return error
+
+
+# (1) The reader returns a Guide or raises ContentError, whatever it is given.
+
+@EXAMPLES
+@given(st.binary(max_size=400))
+def test_any_bytes_read_or_refused(data):
+    read(data)
+    read(b"---\ntitle: A\n---\n## A\n\n" + data)
+
+
+@EXAMPLES
+@given(st.text(max_size=200), st.text(max_size=400))
+def test_any_text_read_or_refused(front, body):
+    read(f"---\n{front}\n---\n{body}".encode("utf-8", "surrogatepass"))
+
+
+@EXAMPLES
+@given(st.lists(front_line, max_size=8), st.lists(hostile_line, max_size=12),
+       st.sampled_from(["\n", "\r\n", "\r"]), st.booleans())
+def test_hostile_documents_read_or_refused(front, body, newline, bom):
+    text = newline.join(["---", "title: A Guide", *front, "---", *body, ""])
+    read(("\ufeff" if bom else "").encode() + text.encode("utf-8", "surrogatepass"))
+
+
+# (2) What the reader accepts survives the feed and the page.
+
+# Text a writer could put in a title: anything visible, with markup and
+# entities, but no control or invisible separator characters (refused above).
+visible = st.characters(blacklist_categories=("Cs", "Cc", "Cn", "Co", "Zl", "Zp"))
+words = st.lists(st.one_of(st.sampled_from(HOSTILE[:40] + HOSTILE[-8:]), st.text(visible, min_size=1, max_size=10)),
+                 min_size=1, max_size=5).map(" ".join)
+
+
+def edition_of(guide: Guide, site: Site) -> Edition:
+    """An edition of ``guide`` as a build would make it, without the audio."""
+    episodes = []
+    for number, section in enumerate(guide.sections, start=1):
+        at, block = 0, 0
+        lines, marks = [Line(f"{guide.title}. Section {number}: {section.title}.", "announcement", -1, 0, 900, ())], []
+        for chapter in section.chapters:
+            start = at
+            if chapter.title:
+                lines.append(Line(chapter.title, "heading", -1, at, at + 500, ((0, at),)))
+                at += 1000
+            for b in chapter.blocks:
+                for sentence in b.sentences:
+                    lines.append(Line(sentence.text, b.kind, block, at, at + 700, ((0, at),)))
+                    at += 1000
+                block += 1
+            marks.append(ChapterMark(chapter.title or section.title, start, at))
+        published = dt.datetime(2026, 11, 26, 9, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=number)
+        episodes.append(Episode(number, section, f"guid-{number}", published,
+                                EpisodeFiles.for_section(number, section.id), 1000 + number, at + 1000,
+                                tuple(marks), tuple(lines)))
+    sections = tuple(ChapterMark(e.section.title, 0, 1) for e in episodes)
+    full = FullEdition(f"audio/{guide.slug}-complete.mp3", 5000, 5000, sections, None)
+    return Edition(guide, f"https://clinic.example/audio/{guide.slug}/", "guid-podcast", "en", 150, "cover.jpg",
+                   tuple(episodes), full, site)
+
+
+def as_text(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def squashed(text: str) -> str:
+    return " ".join(text.split())
+
+
+class Tags(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.attributes, self.text = [], set(), []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.attributes.update(name for name, _ in attrs)
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parsed(markup: str) -> Tags:
+    parser = Tags()
+    parser.feed(markup)
+    parser.close()
+    return parser
+
+
+(FOLDER / "guide.md").write_text("---\ntitle: Plain\nsubtitle: Words\ndescription: More words.\n---\n\n## One\n\n"
+                                  "Text. More text.\n\n### Inside\n\n- An item.\n\nText.\n\n## Two\n\nText.\n")
+BASELINE = parsed(page.render_page(edition_of(read_guide(FOLDER / "guide.md"), Site("Clinic", "Call us"))))
+
+
+def feedparser_reads(detail, expected: str) -> bool:
+    """feedparser guesses whether RSS text is HTML; where it takes plain text
+    for HTML (an entity and a '<' together, say) it sanitizes what it
+    guessed, which is its reading, not the feed's text."""
+    return detail.value == expected if detail.type == "text/plain" else True
+
+
+@EXAMPLES
+@given(title=words, subtitle=st.none() | words, description=st.none() | words, clinic=st.none() | words,
+       sections=st.lists(st.tuples(words, words, st.none() | words), min_size=1, max_size=3))
+def test_accepted_text_survives_the_feed_and_the_page(title, subtitle, description, clinic, sections):
+    front = {"title": title, "subtitle": subtitle, "description": description}
+    body = "".join(f"## {heading}\n\n{text}\n\n" + (f"### {chapter}\n\n{text}\n\n" if chapter else "")
+                   for heading, text, chapter in sections)
+    guide = read(("---\n" + yaml.safe_dump({k: v for k, v in front.items() if v is not None}, allow_unicode=True)
+                  + "---\n" + body).encode())
+    assume(isinstance(guide, Guide))  # refused text is the reader's business, tested above
+    site = Site(clinic_name=squashed(clinic or "") or None)  # one line, single-spaced
+    edition = edition_of(guide, site)
+
+    data = feed.rss(edition)
+    fp = feedparser.parse(data)
+    pp = podcastparser.parse(edition.feed_url, io.BytesIO(data))
+    assert not fp.bozo, fp.bozo_exception
+    about = guide.description or guide.subtitle or guide.title
+    if site.clinic_name:
+        about += f"\n\nShared by {site.clinic_name}."
+    titles = [s.title for s in guide.sections]
+    # podcastparser reads the text exactly as written, markup and all.
+    assert pp["title"] == guide.title
+    assert squashed(as_text(pp["description"])) == squashed(about)  # it folds the blank line before "Shared by"
+    assert [e["title"] for e in pp["episodes"]] == titles
+    assert pp["itunes_author"] == publisher(guide, site)
+    # So does feedparser, where it takes the text for text.
+    assert feedparser_reads(fp.feed.title_detail, guide.title)
+    assert [feedparser_reads(e.title_detail, t) for e, t in zip(fp.entries, titles)] == [True] * len(titles)
+    if guide.subtitle:  # feedparser reads itunes:subtitle, plain text, into the same field as the description
+        assert feedparser_reads(fp.feed.subtitle_detail, guide.subtitle)
+    else:  # the description is HTML: the guide's text, escaped
+        assert as_text(fp.feed.subtitle) == about
+    for entry, episode in zip(pp["episodes"], edition.episodes):
+        assert as_text(entry["description_html"]).startswith(feed.opening_words(episode))
+
+    markup = page.render_page(edition)
+    tags = parsed(markup)
+    # Nothing the guide wrote becomes markup: no new tag, script or attribute.
+    assert set(tags.tags) <= set(BASELINE.tags), set(tags.tags) - set(BASELINE.tags)
+    assert tags.tags.count("script") == BASELINE.tags.count("script")
+    assert tags.attributes <= BASELINE.attributes, tags.attributes - BASELINE.attributes
+    # ... and every title is there, escaped, and reads back as written.
+    text = "".join(tags.text)
+    for written in [guide.title, *titles, *([site.clinic_name] if site.clinic_name else [])]:
+        assert html.escape(written) in markup
+        assert written in text
