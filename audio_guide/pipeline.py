@@ -166,10 +166,16 @@ def _plan(guide: Guide, engine, options: BuildOptions) -> _Plan:
     if guide.cover:
         cover = load_cover(Path(guide.cover), guide.path, guide.cover_line)
     else:
-        try:
-            cover = make_cover(guide.title, guide.subtitle, guide.publisher or guide.author)
-        except ConfigError as exc:
-            raise ContentError(guide.path, None, str(exc)) from None
+        shown = (guide.title, guide.subtitle, guide.publisher or guide.author)
+        cache = Cache(options.cache_dir)  # drawing 3000x3000 pixels takes half a second
+        key = hashlib.sha256(repr((PIPELINE_VERSION, "cover", shown)).encode()).hexdigest()
+        cover = cache.get_file(key, "jpg")
+        if cover is None:
+            try:
+                cover = make_cover(*shown)
+            except ConfigError as exc:
+                raise ContentError(guide.path, None, str(exc)) from None
+            cache.put_file(key, "jpg", cover)
     return _Plan(guide, voice, rate, jobs, identity.load(guide), cover)
 
 
