@@ -8,6 +8,7 @@ are complete: a failed or killed build leaves the previous edition in place.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -89,9 +90,13 @@ def build(options: BuildOptions, progress: Progress = lambda done, total, messag
         try:
             return _build(options, progress, base_url, staging)
         except OSError as exc:
-            raise AudioGuideError(f"{exc.filename or staging}: cannot write the edition ({exc.strerror}): free "
-                                  f"some space, or choose another folder with --out; {options.out_dir} still "
-                                  "holds the previous edition") from None
+            where = exc.filename or staging
+            if Path(where).is_relative_to(staging) or exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise AudioGuideError(f"{where}: cannot write the edition ({exc.strerror}): free some space, or "
+                                      f"choose another folder with --out; {options.out_dir} still holds the "
+                                      "previous edition") from None
+            raise AudioGuideError(f"{where}: {exc.strerror}: check that the file is there and readable; "
+                                  f"{options.out_dir} still holds the previous edition") from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)  # whatever happened, give back the space
 
