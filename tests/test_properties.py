@@ -31,7 +31,9 @@ from audio_guide.model import (
     ChapterMark, Edition, Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher,
 )
 
-EXAMPLES = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The same 500 examples on every run, so that CI judges the code and not the
+# luck of the draw; a random run (hypothesis's --hypothesis-seed) explores more.
+EXAMPLES = settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 FOLDER = Path(tempfile.mkdtemp(prefix="audio-guide-properties-")) / "g"
 FOLDER.mkdir()
 (FOLDER / "cover.png").write_bytes(b"not really a png")  # only its presence is read here
