@@ -15,8 +15,9 @@ from .engines import DEFAULT_ENGINE, engine_names, get_engine
 from .errors import AudioGuideError, ConfigError
 from .model import PACING
 
-_ENGINE_HELP = (f"Speech engine: {', '.join(engine_names())} (default {DEFAULT_ENGINE}: the platform's own "
-                "voices; espeak-ng on Linux).")
+_ENGINE_HELP = (f"Speech engine: {', '.join(engine_names())}. Default: the guide's 'engine', else site.yaml's, "
+                f"else {DEFAULT_ENGINE} (the platform's own voices; espeak-ng on Linux). piper is the natural "
+                "voice: pip install 'audio-guide[piper]'.")
 
 
 class _Reporter:
@@ -85,7 +86,7 @@ def main():
 @click.option("--logo", type=click.Path(path_type=Path, dir_okay=False), help="Clinic logo (PNG or JPEG).")
 @click.option("--jobs", "-j", default=0, type=click.IntRange(min=0), metavar="N",
               help="Worker processes for speech and encoding (default: one per core).")
-@click.option("--engine", default=DEFAULT_ENGINE, show_default=True, help=_ENGINE_HELP)
+@click.option("--engine", metavar="NAME", help=_ENGINE_HELP)
 @click.option("--voice", metavar="NAME", help="Voice to speak with, overriding the guide's (see 'audio-guide voices').")
 @click.option("--rate", type=click.IntRange(80, 400), metavar="WPM",
               help="Speaking rate in words per minute, overriding the guide's (default 150: calm).")
@@ -116,8 +117,9 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
       audio-guide build --pacing brisk
       audio-guide build my-guides --out public --jobs 2
     """
-    site_base_url, site = load_site(site_file)
-    base_url = base_url or site_base_url
+    settings = load_site(site_file)
+    base_url = base_url or settings.base_url
+    site = settings.site
     site = branding(clinic_name or site.clinic_name, contact or site.contact, str(logo) if logo else site.logo)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -125,7 +127,8 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
         raise ConfigError(f"{cache_dir}: cannot create the cache folder ({exc.strerror}): choose another with "
                           "--cache-dir") from None
     options = BuildOptions(content_dir=content_dir, out_dir=out_dir, cache_dir=cache_dir, base_url=base_url,
-                           site=site, jobs=jobs, engine=engine, voice=voice, rate=rate, pacing=pacing,
+                           site=site, jobs=jobs, engine=engine, default_engine=settings.engine or DEFAULT_ENGINE,
+                           voice=voice, rate=rate, pacing=pacing,
                            timeout=timeout,
                            m4b="m4b" in formats)
     reporter = _Reporter(quiet, verbose)
@@ -161,33 +164,41 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
 
 
 @main.command()
-@click.option("--engine", default=DEFAULT_ENGINE, show_default=True, help=_ENGINE_HELP)
+@click.option("--engine", metavar="NAME", help=_ENGINE_HELP)
 @click.option("--language", metavar="CODE", help="Only voices for this language tag and its variants: es gives "
               "es and es-419, en-GB only en-GB.")
-def voices(engine, language):
+@click.option("--content", "content_dir", default="content", show_default=True,
+              type=click.Path(path_type=Path, file_okay=False),
+              help="Content folder: Piper voices in a voices/ folder beside it are listed too.")
+def voices(engine, language, content_dir):
     """List the voices the speech engine has: NAME, language, description.
 
     Put a NAME in a guide's front matter ('voice: es-419') or give it to
     'build --voice' or 'say --voice'. Without one, a guide is read by the
     engine's default voice for its language (guide.es.md: a Spanish voice).
+    Piper voices are described by quality, sample rate, where they were found
+    and their licence.
 
     \b
     Examples:
       audio-guide voices --language es
       audio-guide say "Hola. Esta es la voz." --voice es-419
-      audio-guide build --voice en-GB
+      audio-guide voices --engine piper
+      audio-guide build --engine piper --voice en_US-joe-medium
     """
-    found = get_engine(engine).voices()
+    engine = engine or load_site(None).engine or DEFAULT_ENGINE
+    found = get_engine(engine).voices(content_dir)
     if language:
         wanted = language.lower().replace("_", "-")
         found = [v for v in found if v.language.lower().replace("_", "-") == wanted
                  or v.language.lower().replace("_", "-").startswith(wanted + "-")]
     if not found:
         raise AudioGuideError(f"the {engine} engine has no voices" + (f" for '{language}'" if language else ""))
-    name_width = max(len(v.name) for v in found)
-    language_width = max(len(v.language) for v in found)
-    for v in found:
-        click.echo(f"{v.name:<{name_width}}  {v.language:<{language_width}}  {v.description}")
+    rows = [("NAME", "LANGUAGE", "DESCRIPTION")] + [(v.name, v.language, v.description) for v in found]
+    name_width = max(len(row[0]) for row in rows)
+    language_width = max(len(row[1]) for row in rows)
+    for name, lang, description in rows:
+        click.echo(f"{name:<{name_width}}  {lang:<{language_width}}  {description}")
 
 
 @main.command()
@@ -200,7 +211,7 @@ def voices(engine, language):
               "journey-through-healing-es); needed only when the content folder holds several.")
 @click.option("--to", "to", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE.wav",
               help="Write a WAV file instead of playing through the speakers.")
-@click.option("--engine", default=DEFAULT_ENGINE, show_default=True, help=_ENGINE_HELP)
+@click.option("--engine", metavar="NAME", help=_ENGINE_HELP)
 @click.option("--voice", metavar="NAME", help="Voice to speak with, overriding the guide's (see 'audio-guide voices').")
 @click.option("--rate", type=click.IntRange(80, 400), metavar="WPM", help="Words per minute, overriding the guide's.")
 @click.option("--pacing", type=click.Choice(list(PACING)), help="Rate and pauses together, overriding the guide's.")
@@ -217,6 +228,7 @@ def say(text, section, content_dir, guide_name, to, engine, voice, rate, pacing)
       audio-guide say "Take all the time you need."
       audio-guide say --section 2 --to section-2.wav
       audio-guide say "Tómese su tiempo." --guide journey-through-healing-es
+      audio-guide say --section 1 --engine piper --to section-1.wav
     """
     from .say import choose_guide, has_guides, play, speak, write_wav
 
@@ -227,7 +239,7 @@ def say(text, section, content_dir, guide_name, to, engine, voice, rate, pacing)
     wants_guide = section is not None or guide_name is not None or has_guides(content_dir)
     guide = choose_guide(content_dir, guide_name) if wants_guide else None
     spoken = speak(text=text, section=section, guide=guide, content_dir=content_dir, engine_name=engine, voice=voice,
-                   rate=rate, pacing=pacing)
+                   rate=rate, pacing=pacing, default_engine=load_site(None).engine or DEFAULT_ENGINE)
     seconds = spoken.duration_ms / 1000
     if to is not None:
         write_wav(spoken, to)

@@ -37,6 +37,7 @@ _KEYS = {
     "published": "first publication date, YYYY-MM-DD",
     "updated": "date of the latest revision, YYYY-MM-DD (new sections are dated with it)",
     "cover": "cover image (JPEG or PNG), relative to the guide's folder",
+    "engine": "speech engine: pyttsx3 (the default), espeak-ng or piper (the natural voice)",
     "voice": "speech engine voice name",
     "rate": "speaking rate in words per minute",
     "pauses": "pause lengths in milliseconds",
@@ -283,8 +284,12 @@ def _read_voice(meta, fail) -> Voice:
             fail("pauses", f"unknown pause '{kind}': use any of {', '.join(known)}")
         if isinstance(ms, bool) or not isinstance(ms, int) or not 0 <= ms <= _PAUSE_MAX_MS:
             fail("pauses", f"pause '{kind}' must be whole milliseconds from 0 to {_PAUSE_MAX_MS}")
+    engine = meta.get("engine")
+    if engine is not None and (not isinstance(engine, str) or not re.fullmatch(r"[\w.-]+(:\w+)?", engine.strip())):
+        fail("engine", "'engine' must be a speech engine's name, for example 'engine: piper'")
     given = ((("rate", rate),) if "rate" in meta else ()) + tuple(sorted(pauses.items()))
-    return Voice(name=name.strip() if name else None, pacing=pacing, given=given).paced(pacing)
+    return Voice(name=name.strip() if name else None, pacing=pacing, given=given,
+                 engine=engine.strip() if engine else None).paced(pacing)
 
 
 def _parse_body(path, lines, start) -> list[Section]:

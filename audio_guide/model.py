@@ -82,13 +82,14 @@ class Voice:
     pauses: Pauses = field(default_factory=Pauses)
     pacing: str = DEFAULT_PACING
     given: tuple[tuple[str, int], ...] = ()  # ("rate", wpm) and (pause kind, ms) the guide set itself
+    engine: str | None = None  # the speech engine the guide asks for (None: the site's, else the default)
 
     def paced(self, pacing: str) -> "Voice":
         """This voice with another pacing; what the guide set itself still wins."""
         profile = PACING[pacing]
         given = dict(self.given)
         rate = given.pop("rate", profile.rate)
-        return Voice(self.name, rate, replace(profile.pauses, **given), pacing, self.given)
+        return Voice(self.name, rate, replace(profile.pauses, **given), pacing, self.given, self.engine)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 from . import audio, feed, identity, lexicon, manifest, page, strings, system, transcripts
 from .content import file_language, read_guides
 from .cover import load_cover, make_cover
-from .engines import DEFAULT_ENGINE, get_engine
-from .errors import AudioGuideError, ConfigError, ContentError
+from .engines import DEFAULT_ENGINE, get_engine, resolve_voice
+from .errors import AudioGuideError, ConfigError, ContentError, EngineError
 from .model import (
     COVER_FILE, FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, PAGE_FILE, QR_PNG_FILE, QR_SVG_FILE, ChapterMark, Edition,
     Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher,
@@ -45,7 +45,8 @@ class BuildOptions:
     cache_dir: Path = Path(".audio-guide-cache")
     base_url: str | None = None  # public address of out_dir; None: this computer
     jobs: int = 0  # 0: one per core
-    engine: str = DEFAULT_ENGINE
+    engine: str | None = None  # overrides the guide's 'engine'
+    default_engine: str = DEFAULT_ENGINE  # for guides that name none: the site's, else pyttsx3
     voice: str | None = None  # overrides the guide's
     rate: int | None = None  # overrides the guide's
     pacing: str | None = None  # overrides the guide's: a key of model.PACING
@@ -103,8 +104,7 @@ def build(options: BuildOptions, progress: Progress = lambda done, total, messag
 
 def _build(options: BuildOptions, progress: Progress, base_url: str, staging: Path) -> BuildResult:
     guides = read_guides(options.content_dir)
-    engine = get_engine(options.engine)
-    plans = [_plan(guide, engine, options) for guide in guides]
+    plans = [_plan(guide, options) for guide in guides]
     jobs = [job for plan in plans for job in plan.jobs]
     total = len(jobs) + len(plans)
     done = [0]
@@ -148,24 +148,25 @@ def _base_url(given: str | None) -> str:
     return given.rstrip("/") + "/"
 
 
-def _plan(guide: Guide, engine, options: BuildOptions) -> _Plan:
-    wanted = options.voice or guide.voice.name or engine.default_voice(guide.language)
-    names = {v.name.lower(): v.name for v in engine.voices()}
-    voice = names.get(wanted.lower())
-    if voice is None:
-        where = "--voice" if options.voice else f"{guide.path}: 'voice'" if guide.voice.name else \
-            f"the default voice for language '{guide.language}'"
-        raise ConfigError(f"{where}: the {engine.name} engine has no voice '{wanted}'; "
-                          "run 'audio-guide voices' to list the ones it has")
+def _plan(guide: Guide, options: BuildOptions) -> _Plan:
+    engine_name = options.engine or guide.voice.engine or options.default_engine
+    try:
+        engine = get_engine(engine_name)
+    except EngineError as exc:
+        if options.engine or not guide.voice.engine:
+            raise
+        raise ContentError(guide.path, None, f"'engine': {exc}") from None
+    where = "--voice" if options.voice else f"{guide.path}: 'voice'"
+    voice = resolve_voice(engine, options.voice or guide.voice.name, guide.language, options.content_dir, where)
     paced = guide.voice.paced(options.pacing) if options.pacing else guide.voice
     rate = options.rate or paced.rate
-    version = engine.version()
+    version = " ".join(filter(None, (engine.version(), voice.fingerprint)))
     words = lexicon.load(Path(guide.path).parent, options.content_dir, guide.language, file_language(guide.path))
-    phonemes = bool(getattr(engine, "takes_phonemes", False))
     jobs = [
         Job(label=f"{guide.path}:{section.line}: section {n} of {len(guide.sections)}, '{section.title}'",
-            engine=options.engine, engine_version=version, encoder_version=ffmpeg_version(), voice=voice, rate=rate,
-            utterances=tuple(section_script(guide, n, paced.pauses, words, phonemes)), aac=options.m4b)
+            engine=engine_name, engine_version=version, encoder_version=ffmpeg_version(), voice=voice.name,
+            rate=rate, utterances=tuple(section_script(guide, n, paced.pauses, words, engine.takes_phonemes)),
+            aac=options.m4b, voice_file=voice.path)
         for n, section in enumerate(guide.sections, start=1)
     ]
     if guide.cover:
@@ -181,7 +182,7 @@ def _plan(guide: Guide, engine, options: BuildOptions) -> _Plan:
             except ConfigError as exc:
                 raise ContentError(guide.path, None, str(exc)) from None
             cache.put_file(key, "jpg", cover)
-    return _Plan(guide, voice, rate, jobs, identity.load(guide), cover)
+    return _Plan(guide, voice.name, rate, jobs, identity.load(guide), cover)
 
 
 def _episode_chapters(job: Job, entry: Rendered, titles: list[str]) -> tuple[ChapterMark, ...]:

@@ -21,7 +21,8 @@ from pathlib import Path
 
 from . import lexicon
 from .content import GUIDE_FILE, file_language, read_guides, split_sentences
-from .engines import get_engine
+from .engines import DEFAULT_ENGINE, VoiceInfo, get_engine, resolve_voice
+from .engines.isolated import speak_all
 from .errors import AudioGuideError, ConfigError
 from .model import Guide, Pauses, Voice
 from .script import Utterance, section_script
@@ -63,28 +64,25 @@ def choose_guide(content_dir: Path, name: str | None) -> Guide:
 
 
 def speak(*, text: str | None = None, section: int | None = None, guide: Guide | None = None,
-          content_dir: Path | None = None, engine_name: str, voice: str | None = None, rate: int | None = None,
-          pacing: str | None = None) -> Spoken:
+          content_dir: Path | None = None, engine_name: str | None = None, voice: str | None = None,
+          rate: int | None = None, pacing: str | None = None, default_engine: str = DEFAULT_ENGINE) -> Spoken:
     """Speak ``text``, or section ``section`` of ``guide`` with its
-    announcement, as a build would: same voice, rate, pauses and lexicon."""
+    announcement, as a build would: same engine, voice, rate, pauses and
+    lexicon (``engine_name`` overrides the guide's, which overrides
+    ``default_engine``, the site's)."""
+    engine_name = engine_name or (guide.voice.engine if guide else None) or default_engine
     engine = get_engine(engine_name)
     style = guide.voice if guide else Voice()
     if pacing:
         style = style.paced(pacing)
     language = guide.language if guide else "en"
-    wanted = voice or style.name or engine.default_voice(language)
-    names = {v.name.lower(): v.name for v in engine.voices()}
-    chosen = names.get(wanted.lower())
-    if chosen is None:
-        where = "--voice" if voice else f"{guide.path}: 'voice'" if guide and style.name else \
-            f"the default voice for language '{language}'"
-        raise ConfigError(f"{where}: the {engine.name} engine has no voice '{wanted}'; "
-                          "run 'audio-guide voices' to list the ones it has")
+    where = "--voice" if voice else f"{guide.path}: 'voice'" if guide else "--voice"
+    chosen = resolve_voice(engine, voice or style.name, language, content_dir, where)
     rate = rate or style.rate
     # The lexicon a build of this guide would use; without a guide, the starter one.
     words = lexicon.load(Path(guide.path).parent, content_dir, language, file_language(guide.path)) if guide else \
         lexicon.Lexicon(lexicon.read_lexicon(lexicon.STARTER))
-    phonemes = bool(getattr(engine, "takes_phonemes", False))
+    phonemes = engine.takes_phonemes
     if section is not None:
         if guide is None:
             raise ConfigError("--section needs a guide: pass --content FOLDER (and --guide NAME)")
@@ -95,7 +93,7 @@ def speak(*, text: str | None = None, section: int | None = None, guide: Guide |
         utterances = _text_script(text or "", style.pauses, words, phonemes)
     if not utterances:
         raise ConfigError("nothing to say: give some words, or --section N")
-    return _synthesize(engine, utterances, chosen, rate)
+    return _synthesize(engine_name, utterances, chosen, rate)
 
 
 def _text_script(text: str, pauses: Pauses, words: lexicon.Lexicon, phonemes: bool) -> list[Utterance]:
@@ -106,21 +104,24 @@ def _text_script(text: str, pauses: Pauses, words: lexicon.Lexicon, phonemes: bo
     return script
 
 
-def _synthesize(engine, utterances: list[Utterance], voice: str, rate: int) -> Spoken:
-    if hasattr(engine, "prepare"):
-        engine.prepare(voice, rate)
+def _synthesize(engine_name: str, utterances: list[Utterance], voice: VoiceInfo, rate: int) -> Spoken:
+    """Each utterance spoken as a build speaks it: from pristine engine state
+    (isolated.py), so a seeded voice says it with the build's very samples."""
+    texts = [u.speech for u in utterances]
+    words = sum(len(text.split()) for text in texts)
+    speeches = speak_all(engine_name, voice.path or voice.name, rate, texts, 60 + words * 0.2,
+                         parallel=os.cpu_count() or 1)
     chunks: list[bytes] = []
     sample_rate = None
-    for i, utterance in enumerate(utterances):
-        speech = engine.synthesize(utterance.speech, voice, rate)
+    for i, (utterance, speech) in enumerate(zip(utterances, speeches)):
         if sample_rate is not None and speech.sample_rate != sample_rate:
-            raise AudioGuideError(f"the {engine.name} engine changed its sample rate mid-way "
+            raise AudioGuideError(f"the {engine_name} engine changed its sample rate mid-way "
                                   f"({sample_rate} Hz, then {speech.sample_rate} Hz)")
         sample_rate = speech.sample_rate
         chunks.append(speech.samples)
         if i < len(utterances) - 1:  # the pause after each utterance but the last
             chunks.append(b"\0\0" * (sample_rate * utterance.pause_after // 1000))
-    return Spoken(b"".join(chunks), sample_rate, voice, rate)
+    return Spoken(b"".join(chunks), sample_rate, voice.name, rate)
 
 
 def write_wav(spoken: Spoken, path: Path) -> None:

@@ -9,6 +9,7 @@ where this branding does.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,18 +20,25 @@ from .errors import ContentError
 from .model import Site
 
 SITE_FILE = "site.yaml"
-_KEYS = ("base_url", "clinic_name", "contact", "logo")
+_KEYS = ("base_url", "clinic_name", "contact", "logo", "engine")
 _LOGO_TYPES = (".png", ".jpg", ".jpeg")
 # Invisible characters that XML feeds cannot carry (as in content.py).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
-def load_site(path: Path | None) -> tuple[str | None, Site]:
-    """(base URL, branding) from ``path``; a missing default file is no site."""
+@dataclass(frozen=True)
+class Settings:
+    base_url: str | None = None
+    site: Site = Site()
+    engine: str | None = None  # the speech engine for every guide that names none
+
+
+def load_site(path: Path | None) -> Settings:
+    """The settings in ``path``; a missing default file is no settings."""
     if path is None:
         path = Path(SITE_FILE)
         if not path.exists():
-            return None, Site()
+            return Settings()
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -74,8 +82,9 @@ def load_site(path: Path | None) -> tuple[str | None, Site]:
         raise ContentError(path, lines.get("base_url"), f"base_url {base_url!r} must be the public address of "
                            "the output folder, starting with https:// (or http://), for example "
                            "https://clinic.example/audio")
-    return base_url, branding(data.get("clinic_name"), data.get("contact"), data.get("logo"),
-                                          path.parent, path, lines.get("logo"))
+    engine = (data.get("engine") or "").strip() or None
+    return Settings(base_url, branding(data.get("clinic_name"), data.get("contact"), data.get("logo"), path.parent,
+                                       path, lines.get("logo")), engine)
 
 
 def branding(clinic_name: str | None, contact: str | None, logo: str | None, base: Path = Path("."),

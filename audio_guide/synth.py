@@ -54,12 +54,15 @@ class Job:
     rate: int
     utterances: tuple[Utterance, ...]
     aac: bool = False  # also encode AAC, for the M4B edition
+    # Where the voice's files are, for engines whose voices are files (its
+    # bytes are in engine_version): not keyed, as moving them changes no audio.
+    voice_file: str = ""
 
     @functools.cached_property
     def key(self) -> str:
         request = asdict(self)
-        # Neither the name nor an extra format changes the MP3.
-        del request["label"], request["aac"]
+        # Neither the name, nor an extra format, nor where the voice lies changes the MP3.
+        del request["label"], request["aac"], request["voice_file"]
         request["pipeline"] = PIPELINE_VERSION
         request["audio"] = [LEAD_IN_MS, audio.TARGET_LUFS, audio.PEAK_CEILING_DBFS, audio.ENCODER_LOSS_LU,
                             audio.MP3_SAMPLE_RATE, audio.MP3_BITRATE]
@@ -213,7 +216,8 @@ def _speak(job: Job, cache: Cache, speech_timeout: float, parallel: int = 1) -> 
     keys = {text: speech_key(job, text) for text in texts}
     found = {text: _get_speech(cache, key) for text, key in keys.items()}
     missing = [text for text, speech in found.items() if speech is None]
-    fresh = speak_all(job.engine, job.voice, job.rate, missing, speech_timeout, parallel) if missing else []
+    voice = job.voice_file or job.voice
+    fresh = speak_all(job.engine, voice, job.rate, missing, speech_timeout, parallel) if missing else []
     events = any(speech.words for speech in fresh) or any(s.words for s in found.values() if s)
     for text, speech in zip(missing, fresh):
         wrong = garbage(speech, text)

@@ -84,7 +84,7 @@ CASES = {
     "unknown-key": Case(front("titel: Oops"),
                         GUIDE + ":3: unknown front-matter key 'titel': remove it or use one of title, subtitle, "
                                 "author, publisher, language, description, license, copyright, keywords, published, "
-                                "updated, cover, voice, rate, pauses, pacing"),
+                                "updated, cover, engine, voice, rate, pauses, pacing"),
     "key-given-twice": Case(front("title: Another"),
                             GUIDE + ":3: front matter: 'title' is given twice (first on line 2): keep one"),
     "title-a-number": Case(guide("---\ntitle: 42\n---\n\n## Rest\n\nText.\n"),
@@ -189,16 +189,19 @@ CASES = {
     "cover-not-an-image": Case({**front("cover: cover.png"), "content/g/cover.png": "<html>not a png</html>"},
                                GUIDE + ":3: cover.png: the cover is not an image Pillow can read (or it is "
                                        "damaged): use a JPEG or PNG", previous=True),
+    "engine-not-a-name": Case(front("engine: [piper]"),
+                              GUIDE + ":3: 'engine' must be a speech engine's name, for example 'engine: piper'"),
     "voice-the-engine-lacks": Case(front("voice: klingon"),
                                    GUIDE + ": 'voice': the espeak-ng engine has no voice 'klingon'; run 'audio-guide "
-                                           "voices' to list the ones it has", previous=True),
+                                           "voices --engine espeak-ng' to list the ones it has", previous=True),
     # The site file.
     "site-broken-yaml": Case({"site.yaml": "clinic_name: [Riverside\n"},
                              "site.yaml:2: expected ',' or ']', but got '<stream end>': write one 'key: value' per "
                              "line"),
     "site-a-list": Case({"site.yaml": "- clinic_name\n"}, "site.yaml:1: the site file must be 'key: value' lines"),
     "site-unknown-key": Case({"site.yaml": "clinic_name: Riverside\nclinic: Riverside\n"},
-                             "site.yaml:2: unknown key 'clinic': use any of base_url, clinic_name, contact, logo"),
+                             "site.yaml:2: unknown key 'clinic': use any of base_url, clinic_name, contact, logo, "
+                             "engine"),
     "site-key-given-twice": Case({"site.yaml": "contact: a\ncontact: b\n"},
                                  "site.yaml:2: 'contact' is given twice (first on line 1): keep one"),
     "site-wrong-type": Case({"site.yaml": "contact: [0123, 456]\n"},
@@ -247,7 +250,7 @@ CASES = {
                               "again as PNG or JPEG", args=("--logo", "logo.jpg")),
     "voice-option-the-engine-lacks": Case({},
                                           "--voice: the espeak-ng engine has no voice 'klingon'; run 'audio-guide "
-                                          "voices' to list the ones it has", args=("--voice", "klingon")),
+                                          "voices --engine espeak-ng' to list the ones it has", args=("--voice", "klingon")),
     "rate-option-out-of-range": Case({},
                                      "Invalid value for '--rate': 1000 is not in the range 80<=x<=400.",
                                      args=("--rate", "1000"), code=2),

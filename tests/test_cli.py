@@ -18,7 +18,8 @@ def test_help_teaches():
 def test_voices_lists_and_filters():
     done = run_cli("voices", "--language", "es")
     assert done.returncode == 0
-    lines = done.stdout.splitlines()
+    header, *lines = done.stdout.splitlines()
+    assert header.split() == ["NAME", "LANGUAGE", "DESCRIPTION"]
     assert lines and all(" es" in line for line in lines)
     assert any(line.split()[0] == "es" for line in lines)
 
@@ -48,7 +49,7 @@ def test_bad_option_values_are_refused(tmp_path):
     done = run_cli("build", str(CONTENT), "--voice", "nope", "--out", str(tmp_path / "o"))
     assert done.returncode == 1
     assert done.stderr.strip() == ("error: --voice: the pyttsx3 engine has no voice 'nope'; run 'audio-guide "
-                                   "voices' to list the ones it has")
+                                   "voices --engine pyttsx3' to list the ones it has")
     assert "Traceback" not in done.stderr
 
 

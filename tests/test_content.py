@@ -70,7 +70,7 @@ CASES = {
     "unknown-key": (GOOD_FRONT.replace("---\n", "---\ntitel: Oops\n", 1) + "## A\n\nText.\n",
                     "guide.md:2: unknown front-matter key 'titel': remove it or use one of title, subtitle, "
                     "author, publisher, language, description, license, copyright, keywords, published, updated, "
-                    "cover, voice, rate, pauses, pacing"),
+                    "cover, engine, voice, rate, pauses, pacing"),
     "unclosed-front-matter": ("---\ntitle: A Guide\n\n## A\n\nText.\n",
                               "guide.md:1: the front matter opened here is never closed: add a line '---' "
                               "after its last key"),

@@ -5,17 +5,19 @@ word starts in that audio (engine timings, in integer milliseconds). Engines
 are instantiated once per worker process: some (libespeak-ng) may only be
 initialised once per process.
 
-A name that is not built in may be ``package.module:ClassName``; that is how
-tests plug in engines that hang, crash or return silence.
+A name that is not built in may be ``package.module:ClassName``, a subclass
+of ``EngineBase``; that is how tests plug in engines that hang, crash or
+return silence.
 """
 
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
-from ..errors import EngineError
+from ..errors import ConfigError, EngineError
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class VoiceInfo:
     name: str  # what --voice and the front matter's 'voice' take
     language: str
     description: str
+    # Engines whose voices are files (Piper) say which file, and what
+    # identifies its bytes: the fingerprint keys the cache, the path does not
+    # (moving a project or a virtual environment changes no audio).
+    path: str = ""
+    fingerprint: str = ""
 
 
 # Speech crosses zero in about one sample in ten (0.09 to 0.14 measured over
@@ -61,22 +68,95 @@ def garbage(speech: Speech, text: str) -> str | None:
 
 
 class Engine(Protocol):
+    """What the build, ``say`` and ``voices`` use of an engine. ``EngineBase``
+    gives every member but ``version``, ``voices`` and ``synthesize`` a default."""
+
     name: str
+    # Whether lexicon phonemes ([[...]], espeak-ng mnemonics) reach it as
+    # phonemes; otherwise it is given the lexicon's respelling.
+    takes_phonemes: bool
 
     def version(self) -> str:
         """Everything about the engine that changes its audio (it keys the cache)."""
 
-    def voices(self) -> list[VoiceInfo]: ...
+    def voices(self, near: Path | None = None) -> list[VoiceInfo]:
+        """Every voice it has; ``near`` is the content folder, beside which a
+        ``voices/`` folder may hold more (for engines whose voices are files)."""
 
-    def default_voice(self, language: str) -> str: ...
+    def find_voice(self, wanted: str, near: Path | None = None) -> VoiceInfo | None:
+        """The voice ``wanted`` names (any case), or None."""
+
+    def default_voice(self, language: str, near: Path | None = None) -> str:
+        """The name of its voice for ``language``; an EngineError saying how
+        to get one if it has none."""
+
+    @classmethod
+    def preload(cls, voice: str) -> None:
+        """Load ``voice`` (as ``synthesize`` takes it) in a process that forks
+        the speakers but never speaks itself (isolated.py's server), without
+        starting an engine there: each utterance then starts from a loaded,
+        pristine voice instead of loading it again."""
+
+    def prepare(self, voice: str, rate: int) -> None:
+        """Get ready to speak with ``voice`` at ``rate``, before the forks."""
 
     def synthesize(self, text: str, voice: str, rate: int) -> Speech:
-        """Speak ``text`` with ``voice`` at ``rate`` words per minute."""
+        """Speak ``text`` with ``voice`` (a name, or a voice's path where it
+        has one) at ``rate`` words per minute."""
+
+
+class EngineBase:
+    """Defaults for the optional members of ``Engine``."""
+
+    name = "engine"
+    takes_phonemes = False
+
+    def voices(self, near: Path | None = None) -> list[VoiceInfo]:
+        raise NotImplementedError
+
+    def find_voice(self, wanted: str, near: Path | None = None) -> VoiceInfo | None:
+        return next((v for v in self.voices(near) if v.name.lower() == wanted.lower()), None)
+
+    def default_voice(self, language: str, near: Path | None = None) -> str:
+        """The voice whose language is ``language``, else the first for its
+        primary subtag (en-AU falls back to en)."""
+        voices = self.voices(near)
+        wanted = language.lower().replace("_", "-")
+        for candidate in (wanted, wanted.split("-")[0]):
+            for voice in voices:
+                if voice.language.lower().replace("_", "-") == candidate or voice.name.lower() == candidate:
+                    return voice.name
+        for voice in voices:  # a regional voice for the bare language: en_US for en
+            if voice.language.lower().replace("_", "-").split("-")[0] == wanted.split("-")[0]:
+                return voice.name
+        raise EngineError(f"{self.name} has no voice for language '{language}': "
+                          f"run 'audio-guide voices --engine {self.name}' and set 'voice' in the guide")
+
+    @classmethod
+    def preload(cls, voice: str) -> None:
+        pass
+
+    def prepare(self, voice: str, rate: int) -> None:
+        pass
+
+
+def resolve_voice(engine: Engine, wanted: str | None, language: str, near: Path | None, where: str) -> VoiceInfo:
+    """The voice a build (and ``say``) speaks with: ``wanted`` if given (from
+    ``where``: '--voice', or the guide's file), else the engine's default for
+    ``language``. One function, so that ``say`` speaks as the build does."""
+    name = wanted or engine.default_voice(language, near)
+    found = engine.find_voice(name, near)
+    if found is None:
+        where = where if wanted else f"the default voice for language '{language}'"
+        raise ConfigError(f"{where}: the {engine.name} engine has no voice '{name}'; "
+                          f"run 'audio-guide voices --engine {engine.name}' to list the ones it has")
+    return found
 
 
 _BUILT_IN = {
     "pyttsx3": "audio_guide.engines.pyttsx3_engine:Pyttsx3Engine",
     "espeak-ng": "audio_guide.engines.espeak:EspeakEngine",
+    "piper": "audio_guide.engines.piper:PiperEngine",
 }
 DEFAULT_ENGINE = "pyttsx3"
 _instances: dict[str, Engine] = {}

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from ..errors import EngineError
-from . import Speech, VoiceInfo
+from . import EngineBase, Speech, VoiceInfo
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 EVENT_LIST_TERMINATED = 0
@@ -139,7 +139,7 @@ def voice_list(voices) -> list[VoiceInfo]:
     return sorted(found, key=lambda v: v.name)
 
 
-class EspeakEngine:
+class EspeakEngine(EngineBase):
     """libespeak-ng, driven directly through our own binding."""
 
     name = "espeak-ng"
@@ -173,20 +173,8 @@ class EspeakEngine:
     def version(self) -> str:
         return f"{self.name} libespeak-ng {self._api.info()} {self.sample_rate}Hz"
 
-    def voices(self) -> list[VoiceInfo]:
+    def voices(self, near: Path | None = None) -> list[VoiceInfo]:
         return self._api.voices()
-
-    def default_voice(self, language: str) -> str:
-        """The voice whose language is ``language``, else the first for its
-        primary subtag (en-AU falls back to en)."""
-        voices = self.voices()
-        wanted = language.lower()
-        for candidate in (wanted, wanted.split("-")[0]):
-            for voice in voices:
-                if voice.language.lower() == candidate or voice.name.lower() == candidate:
-                    return voice.name
-        raise EngineError(f"{self.name} has no voice for language '{language}': "
-                          "run 'audio-guide voices' and set 'voice' in the guide")
 
     def prepare(self, voice: str, rate: int) -> None:
         """Load ``voice`` before speaking (isolated.py calls it once, then

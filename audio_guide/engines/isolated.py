@@ -153,8 +153,8 @@ def _serve(parent: int) -> None:
         request, buffered = json.loads(buffered), b""
         out = (fds or pending)[0]
         pending = []
-        try:
-            load_engine_class(request["engine"])  # imported here once, so that each template starts ready
+        try:  # imported (and its voice loaded) here once, so that each template starts ready
+            load_engine_class(request["engine"]).preload(request["voice"])
         except Exception:
             pass  # the template reports it
         pid = os.fork()
@@ -189,8 +189,7 @@ def _template(request: dict, out: int) -> int:
         # A new instance for each request: one engine's instance may take over
         # the library callback of another's.
         engine = load_engine_class(request["engine"])()
-        if hasattr(engine, "prepare"):  # optional: load the voice once, before the forks
-            engine.prepare(request["voice"], request["rate"])
+        engine.prepare(request["voice"], request["rate"])
     except Exception as exc:
         _write_all(out, _failure(_reason(exc)))
         return _FAILED

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 from ..errors import EngineError
 from ..tools import run_ffmpeg
-from . import Speech, VoiceInfo
+from . import EngineBase, Speech, VoiceInfo
 from .espeak import PHONEMES, EspeakEngine, load_binding, locate_library, voice_list
 
 SAMPLE_RATE = 22050
@@ -56,7 +56,7 @@ class _PlatformVoices:
 
         return f"pyttsx3 {getattr(pyttsx3, '__version__', '')} {self._driver} {sys.platform}"
 
-    def voices(self) -> list[VoiceInfo]:
+    def voices(self, near: Path | None = None) -> list[VoiceInfo]:
         found = []
         for voice in self._engine.getProperty("voices"):
             language = voice.languages[0] if voice.languages else ""
@@ -65,7 +65,7 @@ class _PlatformVoices:
             found.append(VoiceInfo(voice.id, str(language), voice.name or ""))
         return found
 
-    def default_voice(self, language: str) -> str:
+    def default_voice(self, language: str, near: Path | None = None) -> str:
         prefix = language.lower().replace("_", "-").split("-")[0]
         for voice in self.voices():
             if voice.language.lower().replace("_", "-").startswith(prefix):
@@ -86,7 +86,7 @@ class _PlatformVoices:
         return Speech(pcm, SAMPLE_RATE, ())
 
 
-class Pyttsx3Engine:
+class Pyttsx3Engine(EngineBase):
     """The default engine."""
 
     name = "pyttsx3"
@@ -104,10 +104,10 @@ class Pyttsx3Engine:
 
         return f"pyttsx3 {getattr(pyttsx3, '__version__', '?')} / {self._impl.version()}"
 
-    def voices(self) -> list[VoiceInfo]:
+    def voices(self, near: Path | None = None) -> list[VoiceInfo]:
         return self._impl.voices()
 
-    def default_voice(self, language: str) -> str:
+    def default_voice(self, language: str, near: Path | None = None) -> str:
         return self._impl.default_voice(language)
 
     @property
@@ -115,7 +115,7 @@ class Pyttsx3Engine:
         return getattr(self._impl, "takes_phonemes", False)
 
     def prepare(self, voice: str, rate: int) -> None:
-        if hasattr(self._impl, "prepare"):
+        if isinstance(self._impl, EngineBase):  # the platform's voices need no preparing
             self._impl.prepare(voice, rate)
 
     def synthesize(self, text: str, voice: str, rate: int) -> Speech:
