@@ -157,7 +157,10 @@ def _plan(guide: Guide, options: BuildOptions) -> _Plan:
             raise
         raise ContentError(guide.path, None, f"'engine': {exc}") from None
     where = "--voice" if options.voice else f"{guide.path}: 'voice'"
-    voice = resolve_voice(engine, options.voice or guide.voice.name, guide.language, options.content_dir, where)
+    try:
+        voice = resolve_voice(engine, options.voice or guide.voice.name, guide.language, options.content_dir, where)
+    except EngineError as exc:  # no voice for the guide's language: say which guide
+        raise ContentError(guide.path, None, str(exc)) from None
     paced = guide.voice.paced(options.pacing) if options.pacing else guide.voice
     rate = options.rate or paced.rate
     version = " ".join(filter(None, (engine.version(), voice.fingerprint)))

@@ -44,6 +44,19 @@ def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="session")
+def piper_edition(tmp_path_factory):
+    """content/ built once with the natural voice (Piper), two workers."""
+    pytest.importorskip("piper", reason="the natural voice is not installed: pip install 'audio-guide[piper]'")
+    from audio_guide import BuildOptions, build
+
+    work = tmp_path_factory.mktemp("piper-edition")
+    options = BuildOptions(content_dir=CONTENT, out_dir=work / "out", cache_dir=work / "cache", jobs=2, m4b=True,
+                           engine="piper")
+    result = build(options)
+    return result, options
+
+
+@pytest.fixture(scope="session")
 def edition(tmp_path_factory):
     """content/ built once, with the default engine and two workers."""
     from audio_guide import BuildOptions, build

@@ -1,4 +1,5 @@
-"""The built edition, judged by ffprobe, ffmpeg's ebur128 and mutagen."""
+"""The built edition, judged by ffprobe, ffmpeg's ebur128 and mutagen: the
+default engine's and the natural voice's (Piper) alike."""
 
 from __future__ import annotations
 
@@ -14,6 +15,12 @@ from audio_guide.content import read_guide
 from .conftest import GUIDE, ffprobe, require_tool
 
 TARGET_MONO_LUFS = -19.0  # -16 LUFS as heard: a mono file measures 3 LU lower
+
+
+@pytest.fixture(params=["default", "piper"])
+def edition(request, edition):
+    """Every test here judges both engines' editions of content/."""
+    return request.getfixturevalue("piper_edition") if request.param == "piper" else edition
 
 
 def episode_files(edition):
@@ -163,3 +170,26 @@ def test_files_decode_without_errors(edition, name):
     done = subprocess.run([require_tool("ffmpeg"), "-v", "error", "-i", str(result.folder(result.editions[0]) / name),
                            "-f", "null", "-"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stderr == ""
+
+
+def momentary_loudness(path) -> list[tuple[float, float]]:
+    """(seconds, LUFS) of ebur128's momentary loudness (400 ms windows, every 100 ms)."""
+    log = subprocess.run([require_tool("ffmpeg"), "-hide_banner", "-nostats", "-i", str(path), "-vn", "-af",
+                          "ebur128", "-f", "null", "-"], capture_output=True, text=True).stderr
+    return [(float(t), float(m)) for t, m in re.findall(r"t:\s*([0-9.]+)\s.*?M:\s*(-?[0-9.]+)", log)]
+
+
+def test_sentences_sit_at_one_even_level(edition):
+    """No sentence more than 2 LU louder or softer than the one before it,
+    measured by ffmpeg's ebur128 over each sentence's own span."""
+    for path, episode in episode_files(edition):
+        frames = momentary_loudness(path)
+        levels = []
+        for line in episode.lines:
+            # windows wholly inside the sentence, and above silence
+            inside = [m for t, m in frames if line.start / 1000 + 0.4 <= t <= line.end / 1000 and m > -50]
+            if len(inside) >= 3:
+                levels.append((10 * np.log10(np.mean([10 ** (m / 10) for m in inside])), line.text))
+        assert len(levels) >= len(episode.lines) // 2
+        for (before, _), (after, text) in zip(levels, levels[1:]):
+            assert abs(after - before) <= 2.0, (path.name, text, round(before, 1), round(after, 1))
