@@ -1,10 +1,11 @@
 # Two commands do all the set-up on a fresh machine with Python 3.10+:
 #   make edition   build the audio edition of content/ into output/
 #   make test      run the tests (installs the tools that judge the output)
+#   make natural-edition   the same edition in the natural voice (Piper)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: edition test bench
+.PHONY: edition natural-edition test bench
 
 $(BIN)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,6 +14,10 @@ $(BIN)/.installed: pyproject.toml
 
 edition: $(BIN)/.installed
 	$(BIN)/audio-guide build
+
+natural-edition: $(BIN)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[piper]'
+	$(BIN)/audio-guide build --engine piper
 
 test: $(BIN)/.installed
 	bash tests/install-tools.sh

@@ -19,10 +19,17 @@ so every section, and every paragraph's opening sentence, is new audio):
   ru_maxrss of itself and of its waited-for descendants (the spawn workers and
   their ffmpeg runs), i.e. the largest single process (target < 300 MB).
 
+With ``--engine piper`` (the natural voice) the floor is Piper's own
+``PiperVoice.synthesize`` over the same utterances in one process, onnxruntime
+using every core as it does by default, plus one MP3 encode; the build uses
+every core (one worker per core); targets: cold build <= 1.1 x floor,
+unchanged rebuild < 1 s, peak memory < 800 MB.
+
 Run from the project folder:
 
     .venv/bin/python bench/run.py              # the full table, 1 hour of speech
     .venv/bin/python bench/run.py --hours 10   # peak memory only, jobs=2, 10 hours
+    .venv/bin/python bench/run.py --engine piper
 
 (``--hours`` above 2 means memory only; ``--mode full|memory`` overrides that.)
 """
@@ -82,14 +89,14 @@ def peak_mb() -> tuple[float, float]:
     return own / 1024, kids / 1024
 
 
-def task_build(content: str, out: str, cache: str, jobs: int) -> dict:
+def task_build(content: str, out: str, cache: str, jobs: int, engine: str = "pyttsx3") -> dict:
     from audio_guide import BuildOptions, build
     from audio_guide.script import section_script
 
     start = time.perf_counter()
     try:
         result = build(BuildOptions(content_dir=Path(content), out_dir=Path(out), cache_dir=Path(cache),
-                                    jobs=jobs, engine="pyttsx3"))
+                                    jobs=jobs, engine=engine))
     except Exception as exc:  # still report the time and memory it took to fail
         own, kids = peak_mb()
         return dict(seconds=time.perf_counter() - start, error=f"{type(exc).__name__}: {exc}",
@@ -106,23 +113,49 @@ def task_build(content: str, out: str, cache: str, jobs: int) -> dict:
                 full_ms=edition.full.duration_ms, parent_mb=own, worker_mb=kids)
 
 
-def task_floor(guide_path: str, mp3: str | None) -> dict:
-    """espeak-ng for every utterance plus the pipeline's silences, one PCM array, one encode."""
-    from audio_guide.content import read_guide
+def _espeak_speaker(guide):
     from audio_guide.engines import get_engine
+
+    engine = get_engine("espeak-ng")
+    voice = guide.voice.name or engine.default_voice(guide.language)
+    return engine.sample_rate, lambda text: engine.synthesize(text, voice, guide.voice.rate).samples
+
+
+def _piper_speaker(guide):
+    """Piper as its own documentation uses it: one voice, loaded once, onnxruntime's default threads."""
+    import numpy as np
+    from piper import PiperVoice, SynthesisConfig
+
+    from audio_guide.engines import get_engine
+    from audio_guide.engines.piper import length_scale
+
+    engine = get_engine("piper")
+    model = engine.find_voice(engine.default_voice(guide.language)).path
+    voice = PiperVoice.load(model)
+    config = SynthesisConfig(length_scale=length_scale(guide.voice.rate), normalize_audio=False)
+
+    def speak(text):
+        chunks = voice.synthesize(text, config)
+        return b"".join((np.clip(c.audio_float_array, -1, 1) * 32767).astype("<i2").tobytes() for c in chunks)
+
+    return voice.config.sample_rate, speak
+
+
+def task_floor(guide_path: str, mp3: str | None, engine: str = "espeak-ng") -> dict:
+    """The engine for every utterance plus the pipeline's silences, one PCM array, one encode."""
+    from audio_guide.content import read_guide
     from audio_guide.script import section_script
     from audio_guide.synth import LEAD_IN_MS
     from audio_guide import audio, tools
 
     guide = read_guide(guide_path)
-    engine = get_engine("espeak-ng")
-    voice = guide.voice.name or engine.default_voice(guide.language)
+    rate, speak = (_piper_speaker if engine == "piper" else _espeak_speaker)(guide)
     start = time.perf_counter()
-    pcm, rate = bytearray(), engine.sample_rate  # one growing array: no second copy at the end
+    pcm = bytearray()  # one growing array: no second copy at the end
     for n in range(1, len(guide.sections) + 1):
         pcm += bytes(LEAD_IN_MS * rate // 1000 * 2)
         for utterance in section_script(guide, n, guide.voice.pauses):
-            pcm += engine.synthesize(utterance.text, voice, guide.voice.rate).samples
+            pcm += speak(utterance.text)
             pcm += bytes(utterance.pause_after * rate // 1000 * 2)
     if mp3:
         subprocess.run([tools.ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
@@ -145,9 +178,9 @@ def child(task: str, may_fail: bool = False, **kwargs) -> dict:
     return found
 
 
-def cold(tmp: Path, content: Path, jobs: int, may_fail: bool = False) -> tuple[dict, dict]:
+def cold(tmp: Path, content: Path, jobs: int, may_fail: bool = False, engine: str = "pyttsx3") -> tuple[dict, dict]:
     dirs = dict(out=str(tmp / f"out-j{jobs}"), cache=str(tmp / f"cache-j{jobs}"))
-    return child("build", may_fail, content=str(content), jobs=jobs, **dirs), dirs
+    return child("build", may_fail, content=str(content), jobs=jobs, engine=engine, **dirs), dirs
 
 
 def row(measure, value, target="", ratio="", result="") -> str:
@@ -158,17 +191,38 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def mem_rows(label: str, run: dict) -> list[str]:
+def mem_rows(label: str, run: dict, limit: int = 300) -> list[str]:
     peak = max(run["parent_mb"], run["worker_mb"])
     return [row(f"peak RSS, {label} (build process / largest worker)",
-                f"{peak:.0f} MB ({run['parent_mb']:.0f} / {run['worker_mb']:.0f})", "< 300 MB", "",
-                verdict(peak < 300))]
+                f"{peak:.0f} MB ({run['parent_mb']:.0f} / {run['worker_mb']:.0f})", f"< {limit} MB", "",
+                verdict(peak < limit))]
+
+
+def piper_rows(tmp: Path, guide: Path, content: Path) -> tuple[list[str], dict]:
+    """The natural voice: one build with a worker per core against Piper's own floor."""
+    import os
+
+    cores = os.cpu_count() or 1
+    floor = child("floor", guide_path=str(guide), mp3=str(tmp / "floor.mp3"), engine="piper")
+    run, dirs = cold(tmp, content, cores, engine="piper")
+    same = child("build", content=str(content), jobs=cores, engine="piper", **dirs)
+    f = floor["seconds"]
+    return [
+        row("raw floor: PiperVoice.synthesize (all cores) + one MP3 encode", f"{f:.1f}"),
+        row(f"cold build, piper, jobs={cores}", f"{run['seconds']:.1f}", "<= 1.1 x floor",
+            f"{run['seconds'] / f:.2f}", verdict(run["seconds"] / f <= 1.1)),
+        row(f"unchanged rebuild, piper, jobs={cores}", f"{same['seconds']:.2f}", "< 1 s", "",
+            verdict(same["seconds"] < 1)),
+        row("peak RSS, raw floor (one process)", f"{floor['parent_mb']:.0f} MB"),
+    ] + mem_rows(f"piper, jobs={cores}", run, 800), run
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hours", type=float, default=1.0, help="hours of speech in the generated guide")
     parser.add_argument("--mode", choices=("full", "memory"), help="default: full up to 2 hours, else memory")
+    parser.add_argument("--engine", choices=("espeak-ng", "piper"), default="espeak-ng",
+                        help="piper: the natural voice against its own floor")
     args = parser.parse_args()
     mode = args.mode or ("memory" if args.hours > 2 else "full")
     with tempfile.TemporaryDirectory(prefix="audio-guide-bench-") as name:
@@ -180,7 +234,10 @@ def main() -> None:
         print(f"{copies} copies of {SOURCE.name} ({per_copy / 60:.1f} min of speech each), mode {mode}",
               file=sys.stderr)
         rows = [row("measure", "seconds (or MB)", "baseline/target", "ratio", "result"), row(*["---"] * 5)]
-        if mode == "memory":
+        if args.engine == "piper":
+            piper, run = piper_rows(tmp, guide, content)
+            rows += piper
+        elif mode == "memory":
             run, _ = cold(tmp, content, 2, may_fail=True)
             failed = f"FAIL: {run['error']}" if "error" in run else ""
             rows += [row("cold build, jobs=2", f"{run['seconds']:.1f}", "", "", failed)]
