@@ -114,7 +114,11 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, staging: Pa
             done[0] += 1
         progress(done[0], total, f"{state}: {job.label}")
 
-    workers = options.jobs or os.cpu_count() or 1
+    # By default a worker per core; an engine whose voice is loaded once and
+    # shared by speakers forked on every core wants one worker (each would
+    # hold its own copy).
+    shared = any(get_engine(job.engine).one_worker for job in jobs)
+    workers = options.jobs or (1 if shared else os.cpu_count() or 1)
     rendered, stats = render_all(jobs, Cache(options.cache_dir), workers, options.timeout, on_job)
     result = BuildResult(stats=stats, out_dir=options.out_dir)
     for plan in plans:

@@ -183,3 +183,15 @@ def test_heard_as_written(piper_edition):
     rates = [episode.wer for episode in heard]
     print("word error rate per episode:", [round(r, 3) for r in rates])
     assert len(rates) == 6 and max(rates) < 0.15
+
+
+def test_the_lexicon_reaches_piper_as_its_respelling():
+    """Piper reads [[...]] as IPA, so it is given the respelling ('IV = I V'):
+    the words it says change, and only as the lexicon says."""
+    from audio_guide.say import speak
+
+    assert PiperEngine.takes_phonemes is False
+    said = speak(text="The IV stays in for an hour.", engine_name="piper")
+    [as_written, as_respelt] = speak_all("piper", VOICE, 150, ["The IV stays in for an hour.",
+                                                               "The I V stays in for an hour."], 120)
+    assert said.samples == as_respelt.samples != as_written.samples

@@ -75,6 +75,10 @@ class Engine(Protocol):
     # Whether lexicon phonemes ([[...]], espeak-ng mnemonics) reach it as
     # phonemes; otherwise it is given the lexicon's respelling.
     takes_phonemes: bool
+    # Whether a build should, by default, use one worker process whose
+    # speakers (forked, as many at once as there are cores) share one loaded
+    # voice, rather than a worker per core each loading its own.
+    one_worker: bool
 
     def version(self) -> str:
         """Everything about the engine that changes its audio (it keys the cache)."""
@@ -110,6 +114,7 @@ class EngineBase:
 
     name = "engine"
     takes_phonemes = False
+    one_worker = False
 
     def voices(self, near: Path | None = None) -> list[VoiceInfo]:
         raise NotImplementedError

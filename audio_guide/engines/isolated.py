@@ -3,7 +3,8 @@
 Two reasons. libespeak-ng keeps state between calls that it never resets,
 not even on re-initialisation (its pitch-flutter phase is a function-level
 static), so the same sentence comes out differently depending on what was
-spoken before it in the same process. Every utterance is therefore spoken by
+spoken before it in the same process; Piper's noise generator advances with
+every sentence it speaks. Every utterance is therefore spoken by
 a process of its own, forked from one whose engine has never spoken: its
 audio is a pure function of (engine, voice, rate, text), whatever was spoken
 before it, which the per-utterance speech cache (synth.py), reproducible
@@ -14,7 +15,9 @@ Where the platform can fork, each calling process (a build worker) starts
 one small server process that imports the engines and nothing else (forking
 a worker, with numpy and scipy mapped, costs ten times as much). For each
 request the server forks a template, which starts a fresh engine, loads the
-voice, and forks a child per utterance that speaks it and exits; the answer
+voice, and forks a child per utterance that speaks it and exits (an engine
+whose voice takes long to load, Piper's a second, loads it once in the
+server, which never speaks: ``Engine.preload``); the answer
 goes down a pipe the caller passed along, read with a time limit, after which
 the template's whole process group is killed. On a 2-core machine this costs
 about 5 ms of CPU per utterance over speaking them all in one process.
