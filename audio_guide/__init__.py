@@ -2,7 +2,7 @@
 
 The public surface is ``build`` with its ``BuildOptions`` and ``BuildResult``,
 and the errors. It is loaded on first use, so that the small engine process
-(engines/isolated.py) starts without the audio stack.
+(speaking/isolation.py) starts without the audio stack.
 """
 
 from .errors import AudioGuideError, ContentError
@@ -13,7 +13,7 @@ __all__ = ["AudioGuideError", "BuildOptions", "BuildResult", "ContentError", "bu
 
 def __getattr__(name):
     if name in ("BuildOptions", "BuildResult", "build"):
-        from . import pipeline
+        from . import builder
 
-        return getattr(pipeline, name)
+        return getattr(builder, name)
     raise AttributeError(name)

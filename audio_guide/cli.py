@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .pipeline import LOCAL_BASE_URL, BuildOptions, build
-from .site import branding, load_site
-from .engines import DEFAULT_ENGINE, engine_names, get_engine
+from .builder import LOCAL_BASE_URL, BuildOptions, build
+from .reading.settings import branding, load_site
+from .speaking.engine import DEFAULT_ENGINE, engine_names, get_engine
 from .errors import AudioGuideError, ConfigError
 from .model import PACING
 
@@ -279,7 +279,7 @@ def check(out_dir, content_dir, listen, listen_model, as_json):
       audio-guide check --listen              hear every episode back too
       audio-guide check public --json         for scripts and CI
     """
-    from .check import (check_edition, format_heard, format_report, guide_folders, heard_json, lint_content,
+    from .checking.edition import (check_edition, format_heard, format_report, guide_folders, heard_json, lint_content,
                         listen_edition, report_json)
 
     listen = listen or listen_model is not None
@@ -288,7 +288,7 @@ def check(out_dir, content_dir, listen, listen_model, as_json):
         if not out_dir.is_dir():
             raise ConfigError(f"{out_dir}: no such folder: --listen hears a built edition; build it first, or "
                               "pass its output folder")
-        from .listen import Recognizer
+        from .checking.listen import Recognizer
 
         recognizer = Recognizer(listen_model)  # before the other checks: a missing package stops at once
     if content_dir is not None and not out_dir.is_dir():

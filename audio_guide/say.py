@@ -19,13 +19,13 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import lexicon
-from .content import GUIDE_FILE, file_language, read_guides, split_sentences
-from .engines import DEFAULT_ENGINE, VoiceInfo, get_engine, resolve_voice
-from .engines.isolated import speak_all
 from .errors import AudioGuideError, ConfigError
 from .model import Guide, Pauses, Voice
-from .script import Utterance, section_script
+from .reading import lexicon
+from .reading.guides import GUIDE_FILE, file_language, read_guides, split_sentences
+from .speaking.engine import DEFAULT_ENGINE, VoiceInfo, get_engine, resolve_voice
+from .speaking.isolation import speak_all
+from .speaking.script import Utterance, section_script
 
 NO_OUTPUT = "no audio output found{detail}: use --to FILE.wav"
 
@@ -106,7 +106,7 @@ def _text_script(text: str, pauses: Pauses, words: lexicon.Lexicon, phonemes: bo
 
 def _synthesize(engine_name: str, utterances: list[Utterance], voice: VoiceInfo, rate: int) -> Spoken:
     """Each utterance spoken as a build speaks it: from pristine engine state
-    (isolated.py), so a seeded voice says it with the build's very samples."""
+    (speaking/isolation.py), so a seeded voice says it with the build's very samples."""
     texts = [u.speech for u in utterances]
     words = sum(len(text.split()) for text in texts)
     speeches = speak_all(engine_name, voice.path or voice.name, rate, texts, 60 + words * 0.2,

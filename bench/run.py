@@ -54,7 +54,7 @@ EDIT = ("prioritize self-care", "put self-care first")  # one sentence in one se
 
 def make_guide(copies: int, folder: Path) -> Path:
     """Write ``copies`` varied copies of the real guide as one guide."""
-    from audio_guide.content import INTRODUCTION_TITLE, split_sentences
+    from audio_guide.reading.guides import INTRODUCTION_TITLE, split_sentences
 
     lines = SOURCE.read_text().split("\n")
     end = lines.index("---", 1)
@@ -136,7 +136,7 @@ class TreeMemory:
 
 def task_build(content: str, out: str, cache: str, jobs: int, engine: str = "pyttsx3") -> dict:
     from audio_guide import BuildOptions, build
-    from audio_guide.script import section_script
+    from audio_guide.speaking.script import section_script
 
     memory = TreeMemory()
     start = time.perf_counter()
@@ -161,7 +161,7 @@ def task_build(content: str, out: str, cache: str, jobs: int, engine: str = "pyt
 
 
 def _espeak_speaker(guide):
-    from audio_guide.engines import get_engine
+    from audio_guide.speaking.engine import get_engine
 
     engine = get_engine("espeak-ng")
     voice = guide.voice.name or engine.default_voice(guide.language)
@@ -173,8 +173,8 @@ def _piper_speaker(guide):
     import numpy as np
     from piper import PiperVoice, SynthesisConfig
 
-    from audio_guide.engines import get_engine
-    from audio_guide.engines.piper import length_scale
+    from audio_guide.speaking.engine import get_engine
+    from audio_guide.speaking.piper import length_scale
 
     engine = get_engine("piper")
     model = engine.find_voice(engine.default_voice(guide.language)).path
@@ -190,10 +190,11 @@ def _piper_speaker(guide):
 
 def task_floor(guide_path: str, mp3: str | None, engine: str = "espeak-ng") -> dict:
     """The engine for every utterance plus the pipeline's silences, one PCM array, one encode."""
-    from audio_guide.content import read_guide
-    from audio_guide.script import section_script
-    from audio_guide.synth import LEAD_IN_MS
-    from audio_guide import audio, tools
+    from audio_guide.reading.guides import read_guide
+    from audio_guide.speaking.script import section_script
+    from audio_guide.speaking.workers import LEAD_IN_MS
+    from audio_guide import ffmpeg as tools
+    from audio_guide.audio import codecs as audio
 
     guide = read_guide(guide_path)
     rate, speak = (_piper_speaker if engine == "piper" else _espeak_speaker)(guide)

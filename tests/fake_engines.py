@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import time
 
-from audio_guide.engines import Speech
-from audio_guide.engines.espeak import EspeakEngine
+from audio_guide.speaking.engine import Speech
+from audio_guide.speaking.espeak import EspeakEngine
 
 
 class HangingEngine(EspeakEngine):

@@ -7,7 +7,7 @@ import re
 import shutil
 
 from audio_guide import BuildOptions, build
-from audio_guide.audio import mp3_frames
+from audio_guide.audio.codecs import mp3_frames
 from audio_guide.model import Site
 
 from .conftest import CONTENT, run_cli

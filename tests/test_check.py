@@ -1,4 +1,4 @@
-"""audio_guide.check: a fresh edition checks clean, and each kind of damage a
+"""audio_guide.checking.edition: a fresh edition checks clean, and each kind of damage a
 publisher could meet is reported precisely, naming the file."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from audio_guide import BuildOptions, build
-from audio_guide.check import Problem, check_edition, format_report, guide_folders, report_json
+from audio_guide.checking.edition import Problem, check_edition, format_report, guide_folders, report_json
 
 from .conftest import CONTENT
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from audio_guide.content import read_guide, split_sentences
+from audio_guide.reading.guides import read_guide, split_sentences
 from audio_guide.errors import ContentError
 
 from .conftest import GUIDE, SEED, run_cli

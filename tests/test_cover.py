@@ -10,7 +10,7 @@ import random
 import pytest
 from PIL import Image
 
-from audio_guide import cover
+from audio_guide.publishing import cover
 from audio_guide.errors import AudioGuideError, ContentError, ToolError
 
 TITLE = "Journey Through Healing"

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from mutagen.id3 import ID3
 
-from audio_guide.content import read_guide
+from audio_guide.reading.guides import read_guide
 
 from .conftest import GUIDE, ffprobe, require_tool
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from audio_guide.engines import EngineBase, engine_names, get_engine
-from audio_guide.engines.isolated import speak_all
+from audio_guide.speaking.engine import EngineBase, engine_names, get_engine
+from audio_guide.speaking.isolation import speak_all
 from audio_guide.errors import EngineError
 
 

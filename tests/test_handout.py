@@ -22,8 +22,8 @@ import segno
 from PIL import Image
 
 from audio_guide import BuildOptions, build
-from audio_guide import handout
-from audio_guide.handout import clock, page_url, printable, qr_png, qr_svg, render_handout, wrap_address
+from audio_guide.publishing import handout
+from audio_guide.publishing.handout import clock, page_url, printable, qr_png, qr_svg, render_handout, wrap_address
 from audio_guide.model import Site
 
 from .conftest import CONTENT, ROOT
@@ -272,7 +272,7 @@ def test_all_text_is_real_text_in_embedded_fonts(printed):
 def test_two_renders_are_byte_identical_even_in_another_process(edition, printed, tmp_path):
     assert render_handout(edition) == printed.read_bytes()
     (tmp_path / "edition.pickle").write_bytes(pickle.dumps(edition))
-    script = ("import pickle, sys; from audio_guide.handout import render_handout; "
+    script = ("import pickle, sys; from audio_guide.publishing.handout import render_handout; "
               "sys.stdout.buffer.write(render_handout(pickle.load(open(sys.argv[1], 'rb'))))")
     other = subprocess.run([sys.executable, "-c", script, str(tmp_path / "edition.pickle")], capture_output=True,
                            check=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout

@@ -10,7 +10,7 @@ import podcastparser
 import pytest
 
 from audio_guide import BuildOptions, build
-from audio_guide.identity import podcast_guid
+from audio_guide.reading.identity import podcast_guid
 
 from .conftest import CONTENT
 

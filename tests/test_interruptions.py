@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from audio_guide import BuildOptions, build
-from audio_guide.check import check_edition, format_report
+from audio_guide.checking.edition import check_edition, format_report
 from audio_guide.model import Site
 
 from .conftest import GUIDE, ROOT

@@ -17,9 +17,9 @@ import pytest
 from mutagen.id3 import ID3
 
 from audio_guide import BuildOptions, build
-from audio_guide.content import read_guides
+from audio_guide.reading.guides import read_guides
 from audio_guide.errors import ContentError
-from audio_guide.script import announcement
+from audio_guide.speaking.script import announcement
 
 FIXTURE = Path(__file__).parent / "fixtures" / "languages"
 
@@ -158,14 +158,14 @@ def test_catalog_and_opml_list_both_editions(built):
 
 
 def test_check_passes_both_editions(built):
-    from audio_guide.check import check_edition
+    from audio_guide.checking.edition import check_edition
 
     _, content, out = built
     assert check_edition(out, content) == []
 
 
 def test_a_translation_has_a_lexicon_of_its_own(tmp_path):
-    from audio_guide import lexicon
+    from audio_guide.reading import lexicon
 
     folder = tmp_path / "g"
     folder.mkdir()

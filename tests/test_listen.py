@@ -14,8 +14,8 @@ import sys
 import pytest
 
 from audio_guide import BuildOptions, build
-from audio_guide.check import format_report, listen_edition
-from audio_guide.listen import WER_THRESHOLD, word_error_rate, words
+from audio_guide.checking.edition import format_report, listen_edition
+from audio_guide.checking.listen import WER_THRESHOLD, word_error_rate, words
 
 from .conftest import ROOT, run_cli
 
@@ -48,7 +48,7 @@ def edition(tmp_path_factory):
 @pytest.fixture(scope="module")
 def recognizer():
     _recognizer_installed()
-    from audio_guide.listen import Recognizer
+    from audio_guide.checking.listen import Recognizer
 
     return Recognizer()  # loaded once for the module
 

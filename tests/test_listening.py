@@ -10,11 +10,11 @@ import pytest
 from mutagen.id3 import ID3
 
 from audio_guide import BuildOptions, build
-from audio_guide.content import read_guide
-from audio_guide.engines.espeak import EspeakEngine
-from audio_guide.engines.isolated import speak_all
+from audio_guide.reading.guides import read_guide
+from audio_guide.speaking.espeak import EspeakEngine
+from audio_guide.speaking.isolation import speak_all
 from audio_guide.errors import ContentError, EngineError
-from audio_guide.lexicon import STARTER, Lexicon, load, read_lexicon
+from audio_guide.reading.lexicon import STARTER, Lexicon, load, read_lexicon
 from audio_guide.model import PACING
 
 from .conftest import CONTENT, run_cli
@@ -61,7 +61,7 @@ def test_spoken_offsets_map_back_to_the_written_words(tmp_path):
     written = "After a D&C (e.g. at the ER), rest."
     spoken, spans = lexicon.apply(written)
     assert spoken == "After a D and C (for example at the E R), rest."
-    from audio_guide.script import Utterance
+    from audio_guide.speaking.script import Utterance
 
     u = Utterance(written, "paragraph", 0, 0, 0, spoken, spans)
     mapped = {word: written[u.written_offset(m.start()):] for m in re.finditer(r"\S+", spoken) for word in [m.group()]}

@@ -27,7 +27,7 @@ import pytest
 
 from audio_guide import BuildOptions, build
 from audio_guide.model import Site
-from audio_guide.page import SKIP_BACK_S, SKIP_FORWARD_S, app_links, render_catalog, render_page
+from audio_guide.publishing.page import SKIP_BACK_S, SKIP_FORWARD_S, app_links, render_catalog, render_page
 from audio_guide.serve import make_server
 
 from .conftest import CONTENT, ROOT

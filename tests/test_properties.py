@@ -24,8 +24,8 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from audio_guide import feed, page
-from audio_guide.content import _KEYS, read_guide
+from audio_guide.publishing import feed, page
+from audio_guide.reading.guides import _KEYS, read_guide
 from audio_guide.errors import ContentError
 from audio_guide.model import (
     ChapterMark, Edition, Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher,

@@ -44,7 +44,7 @@ def test_say_a_section_of_the_guide(tmp_path):
     done = run_cli("say", "--section", "2", "--to", str(target), "--content", str(CONTENT))
     assert done.returncode == 0, done.stderr
     seconds = read_wav(target)[3]
-    from audio_guide.content import read_guides
+    from audio_guide.reading.guides import read_guides
 
     guide = read_guides(CONTENT)[0]
     words = sum(len(s.text.split()) for c in guide.sections[1].chapters for b in c.blocks for s in b.sentences)

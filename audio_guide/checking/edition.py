@@ -21,7 +21,7 @@ speech recognizer of its own (audio_guide.listen) and reports episodes whose
 words are not what their transcripts say.
 
 Only the standard library, mutagen, numpy, Pillow and ffmpeg (through
-tools.run_ffmpeg, to decode) are used: no ffprobe; --listen adds the
+ffmpeg.run_ffmpeg, to decode) are used: no ffprobe; --listen adds the
 optional recognizer (faster-whisper), imported only when asked for.
 """
 
@@ -37,11 +37,12 @@ from urllib.parse import unquote
 
 import numpy as np
 
-from . import audio, manifest
-from .errors import AudioGuideError
-from .feed import NS
-from .model import COVER_FILE, FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, PAGE_FILE, QR_PNG_FILE, QR_SVG_FILE, EpisodeFiles
-from .tools import run_ffmpeg
+from ..audio import loudness
+from ..errors import AudioGuideError
+from ..ffmpeg import run_ffmpeg
+from ..publishing import manifest
+from ..publishing.feed import NS
+from ..model import COVER_FILE, FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, PAGE_FILE, QR_PNG_FILE, QR_SVG_FILE, EpisodeFiles
 
 GUIDE_FILES = frozenset({PAGE_FILE, FEED_FILE, COVER_FILE, HANDOUT_FILE, QR_PNG_FILE, QR_SVG_FILE, MANIFEST_FILE,
                          "logo.png", "logo.jpg", "logo.jpeg"})
@@ -84,7 +85,7 @@ def check_edition(out_dir: Path, content_dir: Path | None = None) -> list[Proble
         return [Problem(".", f"{out_dir} is not a folder: build the edition first with 'audio-guide build'")]
     guides = {}
     if content_dir is not None:
-        from .content import read_guides  # only when asked: reading guides may fail on its own terms
+        from ..reading.guides import read_guides  # only when asked: reading guides may fail on its own terms
 
         try:
             guides = {g.slug: g for g in read_guides(content_dir)}
@@ -109,8 +110,8 @@ def check_edition(out_dir: Path, content_dir: Path | None = None) -> list[Proble
 def lint_content(content_dir: Path) -> tuple[list[Problem], int]:
     """Read every guide in ``content_dir`` without building anything: the
     problems (each at its file and line) and how many guides read clean."""
-    from .content import GUIDE_FILE, read_guides
-    from .errors import ContentError
+    from ..errors import ContentError
+    from ..reading.guides import GUIDE_FILE, read_guides
 
     content_dir = Path(content_dir)
     folders = [content_dir] if (content_dir / GUIDE_FILE).is_file() else \
@@ -450,7 +451,7 @@ class _GuideCheck:
                                    f"{LOUDNESS_TOLERANCE_LU:g} LU of the {audio.TARGET_LUFS:g} LUFS target for a "
                                    "mono file: rebuild it from the guide (the build masters to the target) "
                                    "rather than editing the audio")
-        peak = audio.true_peak(x)
+        peak = loudness.true_peak(x)
         if peak > TRUE_PEAK_LIMIT_DBTP:
             self.problem(relative, f"true peak is {peak:.1f} dBTP, above the {TRUE_PEAK_LIMIT_DBTP:g} dBTP "
                                    "limit: rebuild it from the guide rather than editing the audio")

@@ -15,8 +15,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from ..errors import EngineError
-from ..tools import run_ffmpeg
-from . import EngineBase, Speech, VoiceInfo
+from ..ffmpeg import run_ffmpeg
+from .engine import EngineBase, Speech, VoiceInfo
 from .espeak import PHONEMES, EspeakEngine, load_binding, locate_library, voice_list
 
 SAMPLE_RATE = 22050

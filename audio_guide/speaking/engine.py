@@ -97,7 +97,7 @@ class Engine(Protocol):
     @classmethod
     def preload(cls, voice: str) -> None:
         """Load ``voice`` (as ``synthesize`` takes it) in a process that forks
-        the speakers but never speaks itself (isolated.py's server), without
+        the speakers but never speaks itself (isolation.py's server), without
         starting an engine there: each utterance then starts from a loaded,
         pristine voice instead of loading it again."""
 
@@ -159,9 +159,9 @@ def resolve_voice(engine: Engine, wanted: str | None, language: str, near: Path 
 
 
 _BUILT_IN = {
-    "pyttsx3": "audio_guide.engines.pyttsx3_engine:Pyttsx3Engine",
-    "espeak-ng": "audio_guide.engines.espeak:EspeakEngine",
-    "piper": "audio_guide.engines.piper:PiperEngine",
+    "pyttsx3": "audio_guide.speaking.pyttsx3_engine:Pyttsx3Engine",
+    "espeak-ng": "audio_guide.speaking.espeak:EspeakEngine",
+    "piper": "audio_guide.speaking.piper:PiperEngine",
 }
 DEFAULT_ENGINE = "pyttsx3"
 _instances: dict[str, Engine] = {}

@@ -16,13 +16,13 @@ from urllib.parse import urlsplit
 import yaml
 from PIL import Image
 
-from .errors import ContentError
-from .model import Site
+from ..errors import ContentError
+from ..model import Site
 
 SITE_FILE = "site.yaml"
 _KEYS = ("base_url", "clinic_name", "contact", "logo", "engine")
 _LOGO_TYPES = (".png", ".jpg", ".jpeg")
-# Invisible characters that XML feeds cannot carry (as in content.py).
+# Invisible characters that XML feeds cannot carry (as in guides.py).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 

@@ -7,7 +7,7 @@ spoken before it in the same process; Piper's noise generator advances with
 every sentence it speaks. Every utterance is therefore spoken by
 a process of its own, forked from one whose engine has never spoken: its
 audio is a pure function of (engine, voice, rate, text), whatever was spoken
-before it, which the per-utterance speech cache (synth.py), reproducible
+before it, which the per-utterance speech cache (workers.py), reproducible
 builds and incremental rebuilds rely on. And a hung or crashed engine takes
 down only its own processes, which a timeout can kill.
 
@@ -37,7 +37,7 @@ import sys
 import time
 
 from ..errors import AudioGuideError, EngineError
-from . import Speech, load_engine_class
+from .engine import Speech, load_engine_class
 
 _FAILED = 3
 
@@ -135,7 +135,7 @@ def _read_line(connection: socket.socket, timeout: float) -> bytes:
 
 def _serve(parent: int) -> None:
     """The server's loop: for each request, fork a template to answer it."""
-    from ..system import die_with_parent
+    from ..system_calls import die_with_parent
 
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build handles ^C; we leave when it closes

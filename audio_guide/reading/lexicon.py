@@ -3,7 +3,7 @@
 Three plain-text files, each optional but the first, read in this order, a
 later one's entry replacing an earlier one's for the same term (in any case):
 
-1. the starter lexicon shipped with audio-guide (``starter.txt`` here);
+1. the starter lexicon shipped with audio-guide (``starter-lexicon.txt`` beside this module);
 2. ``content/lexicon.txt``, shared by every guide;
 3. ``content/<guide>/lexicon.txt``, the guide's own.
 
@@ -34,7 +34,7 @@ from pathlib import Path
 from ..errors import ContentError
 
 FILE = "lexicon.txt"
-STARTER = Path(__file__).with_name("starter.txt")
+STARTER = Path(__file__).with_name("starter-lexicon.txt")
 _ANY_CASE = "(any case)"
 _PHONEMES = re.compile(r"\[\[([^\[\]]+)\]\]\s*$")
 _SAID_CHARS = re.compile(r"^[^\[\]{}<>\\]*$")  # nothing the engine reads as markup

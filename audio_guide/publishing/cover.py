@@ -45,7 +45,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps, features
 
-from .errors import AudioGuideError, ConfigError, ContentError, ToolError
+from ..errors import AudioGuideError, ConfigError, ContentError, ToolError
 
 # --- The rules ---------------------------------------------------------------
 

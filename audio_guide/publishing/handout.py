@@ -95,8 +95,8 @@ from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 from fpdf.prefs import ViewerPreferences
 from PIL import Image
 
-from . import strings
-from .model import Edition
+from .. import phrases as strings
+from ..model import Edition
 
 # --- The page (mm) -------------------------------------------------------------
 
@@ -465,7 +465,7 @@ def _listen(sheet: _Sheet, url: str) -> None:
 
 
 def _words(sheet: _Sheet, key: str, **values) -> str:
-    """The handout's own words in the guide's language (strings.py)."""
+    """The handout's own words in the guide's language (phrases.py)."""
     return strings.text(sheet.edition.guide.language, key, **values)
 
 

@@ -1,7 +1,7 @@
 """The build: content -> model -> speech -> audio -> tags -> published files.
 
 Planning and publishing run here, in order, in one process; only speech and
-encoding fan out to workers (synth.py). Every guide's edition is written in a
+encoding fan out to workers (speaking/workers.py). Every guide's edition is written in a
 staging folder beside the output folder and switched in only when all of them
 are complete: a failed or killed build leaves the previous edition in place.
 """
@@ -9,7 +9,6 @@ are complete: a failed or killed build leaves the previous edition in place.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field, replace
@@ -17,19 +16,24 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from . import audio, feed, identity, lexicon, manifest, page, strings, system, transcripts
-from .content import file_language, read_guides
-from .cover import load_cover, make_cover
-from .engines import DEFAULT_ENGINE, get_engine, resolve_voice
+from . import phrases as strings
+from . import system_calls as system
+from .audio import codecs
+from .audio.tags import Tags, render_id3
 from .errors import AudioGuideError, ConfigError, ContentError, EngineError
 from .model import (
     COVER_FILE, FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, PAGE_FILE, QR_PNG_FILE, QR_SVG_FILE, ChapterMark, Edition,
     Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher,
 )
-from .script import chapter_titles, section_script
-from .synth import PIPELINE_VERSION, Cache, Job, Rendered, SynthStats, render_all
-from .tags import Tags, render_id3
-from .tools import ffmpeg_version
+from .ffmpeg import ffmpeg_version
+from .keys import cache_key, file_sha256, library_version
+from .publishing import feed, manifest, page, transcripts
+from .publishing.cover import load_cover, make_cover
+from .reading import identity, lexicon
+from .reading.guides import file_language, read_guides
+from .speaking.engine import DEFAULT_ENGINE, get_engine, resolve_voice
+from .speaking.script import chapter_titles, section_script
+from .speaking.workers import PIPELINE_VERSION, Cache, Job, Rendered, SynthStats, render_all
 
 CHAPTER_LEAD_MS = 150  # a chapter starts just before its heading's first word
 # Where `audio-guide serve` publishes by default: links work for trying an
@@ -181,7 +185,7 @@ def _plan(guide: Guide, options: BuildOptions) -> _Plan:
     else:
         shown = (guide.title, guide.subtitle, guide.publisher or guide.author)
         cache = Cache(options.cache_dir)  # drawing 3000x3000 pixels takes half a second
-        key = hashlib.sha256(repr((PIPELINE_VERSION, "cover", shown)).encode()).hexdigest()
+        key = cache_key([PIPELINE_VERSION, "cover", library_version("Pillow"), shown])
         cover = cache.get_file(key, "jpg")
         if cover is None:
             try:
@@ -236,16 +240,20 @@ def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_u
 def _write_handout(staging: Path, edition: Edition, cache: Cache) -> None:
     """The handout and its QR codes; the PDF from the cache when nothing it
     shows has changed: laying out a long guide's takes seconds."""
-    from . import handout  # here: its PDF library takes a second to import, which most commands need not wait for
+    from .publishing import handout  # here: its PDF library takes a second to import, which most commands need not wait for
 
     url = handout.page_url(edition)
     (staging / QR_PNG_FILE).write_bytes(handout.qr_png(url))
     (staging / QR_SVG_FILE).write_text(handout.qr_svg(url), encoding="utf-8")
     site = edition.site
-    logo = hashlib.sha256(Path(site.logo).read_bytes()).hexdigest() if site.logo else None
-    shown = (PIPELINE_VERSION, edition.guide, site, logo, handout.page_url(edition), edition.feed_url,
-             [(e.number, e.section.title, e.duration_ms) for e in edition.episodes], edition.full.duration_ms)
-    key = hashlib.sha256(repr(shown).encode()).hexdigest()
+    # What the page shows, never where the files lie: moving the content
+    # folder, or the logo, changes no handout.
+    shown = dict(pipeline=PIPELINE_VERSION, fpdf2=library_version("fpdf2"),
+                 guide=replace(edition.guide, path="", cover=None, cover_line=None),
+                 site=replace(site, logo=file_sha256(Path(site.logo)) if site.logo else None),
+                 url=url, feed=edition.feed_url, full_ms=edition.full.duration_ms,
+                 episodes=[(e.number, e.section.title, e.duration_ms) for e in edition.episodes])
+    key = cache_key(shown)
     pdf = cache.get_file(key, "pdf")
     if pdf is None:
         pdf = handout.render_handout(edition)
@@ -281,7 +289,7 @@ def _write_full_edition(staging: Path, guide: Guide, entries: list[Rendered], ep
     full_audio = f"audio/{guide.slug}-complete.mp3"
     joined = staging / ".joined"
     with open(joined, "wb") as out:
-        starts, length = audio.join_frames([e.mp3 for e in entries], "mp3", out)
+        starts, length = codecs.join_frames([e.mp3 for e in entries], "mp3", out)
     marks = section_marks(starts, length)
     words = "\n\n".join("\n".join(line.text for line in e.lines) for e in episodes)
     tag = render_id3(Tags(title=title, track=1, tracks=1, lyrics=words, chapters=marks, **tags))
@@ -291,12 +299,12 @@ def _write_full_edition(staging: Path, guide: Guide, entries: list[Rendered], ep
     audiobook = None
     if m4b:
         with open(joined, "wb") as out:
-            starts, aac_length = audio.join_frames([e.aac for e in entries], "aac", out)
+            starts, aac_length = codecs.join_frames([e.aac for e in entries], "aac", out)
         audiobook = f"audio/{guide.slug}-complete.m4b"
         metadata = {"title": title, "album": guide.title, "artist": tags["artist"], "genre": "Audiobook",
                     "date": tags["date"], "comment": guide.description, "copyright": tags["copyright"]}
         chapters = [(m.title, m.start, m.end) for m in section_marks(starts, aac_length)]
-        audio.mux_m4b(joined, chapters, metadata, staging / audiobook)
+        codecs.mux_m4b(joined, chapters, metadata, staging / audiobook)
     joined.unlink()
     return FullEdition(full_audio, (staging / full_audio).stat().st_size, length, marks, audiobook)
 

@@ -13,7 +13,7 @@ from mutagen.id3 import (
     APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TCOP, TDRC, TIT2, TLAN, TPE1, TRCK, USLT, CTOCFlags,
 )
 
-from .model import ChapterMark
+from ..model import ChapterMark
 
 # ID3 wants ISO 639-2 language codes; guides use BCP 47 tags.
 _ISO639_2 = {

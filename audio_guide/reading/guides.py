@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ContentError
-from .model import DEFAULT_PACING, PACING, Block, Chapter, Guide, Pauses, Section, Sentence, Voice
+from ..errors import ContentError
+from ..model import DEFAULT_PACING, PACING, Block, Chapter, Guide, Pauses, Section, Sentence, Voice
 
 GUIDE_FILE = "guide.md"
 # A translation beside guide.md: guide.es.md, guide.pt-BR.md. Each is an

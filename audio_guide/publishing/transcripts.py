@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from . import strings
-from .model import Line
+from .. import phrases as strings
+from ..model import Line
 
 LINE_CHARS = 65
 CUE_LINES = 2

@@ -23,9 +23,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .content import file_language
-from .errors import ContentError
-from .model import Guide
+from ..errors import ContentError
+from ..model import Guide
+from .guides import file_language
 
 FILE_NAME = "identity.json"
 # The namespace the Podcasting 2.0 spec fixes for podcast:guid.

@@ -28,8 +28,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import ConfigError, ToolError
-from .tools import run_ffmpeg
+from ..errors import ConfigError, ToolError
+from ..ffmpeg import run_ffmpeg
 
 INSTALL_HINT = "pip install 'audio-guide[listen]'"
 SAMPLE_RATE = 16000  # what Whisper listens at

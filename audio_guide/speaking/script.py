@@ -5,16 +5,16 @@ Nothing here adds, drops or rewords the guide's text. The only change to a
 written line is a full stop after a heading that has no closing punctuation,
 so the engine lets its voice fall and pauses as it would after a sentence.
 What the engine speaks may differ from what is written only where the
-pronunciation lexicon (lexicon/) says how to say a term.
+pronunciation lexicon (reading/lexicon.py) says how to say a term.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import strings
-from .lexicon import Lexicon, written_offset
-from .model import Guide, Pauses, Section
+from .. import phrases as strings
+from ..model import Guide, Pauses, Section
+from ..reading.lexicon import Lexicon, written_offset
 
 
 @dataclass(frozen=True)

@@ -4,18 +4,10 @@ format of ``sha256sum``, so a clinic can verify a copy with standard tools
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from .model import MANIFEST_FILE
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+from ..keys import file_sha256
+from ..model import MANIFEST_FILE
 
 
 def _files(folder: Path) -> list[str]:

@@ -25,7 +25,7 @@
 
   function toArray(list) { return Array.prototype.slice.call(list); }
 
-  /* The page's words in its language: data-words-* on <body>, written by page.py from strings.py. */
+  /* The page's words in its language: data-words-* on <body>, written by page.py from phrases.py. */
   function words(key, english) { return document.body.getAttribute("data-words-" + key) || english; }
 
   function reducedMotion() {

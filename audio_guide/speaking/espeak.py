@@ -19,7 +19,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from ..errors import EngineError
-from . import EngineBase, Speech, VoiceInfo
+from .engine import EngineBase, Speech, VoiceInfo
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 EVENT_LIST_TERMINATED = 0
@@ -177,7 +177,7 @@ class EspeakEngine(EngineBase):
         return self._api.voices()
 
     def prepare(self, voice: str, rate: int) -> None:
-        """Load ``voice`` before speaking (isolated.py calls it once, then
+        """Load ``voice`` before speaking (isolation.py calls it once, then
         forks a process per utterance, so no utterance pays for the load)."""
         self._select(voice)
         self._api.set_rate(rate)

@@ -5,7 +5,7 @@ Who listens: people who are blind or have low vision, who read with
 difficulty, or who are grieving, often on a phone. So the page is one static
 file that works from any web host and without JavaScript: the native players,
 chapters, transcripts, downloads and subscribe links are all plain HTML, with
-links relative to the guide's folder. The inlined script (page_assets/page.js)
+links relative to the guide's folder. The inlined script (assets/page.js)
 only enhances: it highlights the sentence being spoken, seeks from sentences
 and chapters, adds speed and skip controls, keeps one player playing, keeps
 a Pause button in reach when the player scrolls away, and fills in the
@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Sequence
 from urllib.parse import quote, urlsplit
 
-from . import strings
-from .model import FEED_FILE, HANDOUT_FILE, Edition, Episode, Line
+from .. import phrases as strings
+from ..model import FEED_FILE, HANDOUT_FILE, Edition, Episode, Line
 from .transcripts import paragraphs
 
-ASSETS = Path(__file__).with_name("page_assets")
+ASSETS = Path(__file__).with_name("assets")
 SPEEDS = ("0.75", "1", "1.25", "1.5", "1.75", "2")  # the select's values, as the script writes them back
 SKIP_BACK_S = 15
 SKIP_FORWARD_S = 30
@@ -46,7 +46,7 @@ def _e(text: object) -> str:
 
 
 def _t(language: str, key: str, **values: object) -> str:
-    """The page's own words in ``language`` (strings.py), as HTML; ``values``
+    """The page's own words in ``language`` (phrases.py), as HTML; ``values``
     are HTML already (escape what the guide wrote before passing it)."""
     return _e(strings.table(language)[key]).format(**values)
 

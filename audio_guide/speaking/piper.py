@@ -12,7 +12,7 @@ Three things make it as dependable as espeak-ng here:
   graph, so the same sentence came out differently on every render. Each is
   given a fixed seed in memory; a session that has never run then draws the
   same noise every time, and every utterance is spoken by a process forked from
-  one such session (isolated.py), so the same request gives the same bytes,
+  one such session (isolation.py), so the same request gives the same bytes,
   with Piper's own prosody (its default noise scales) kept.
 - Timed. The model is patched in memory to report how many samples each
   phoneme took; the words of the text are matched to those phonemes, which
@@ -38,7 +38,8 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import EngineError
-from . import EngineBase, Speech, VoiceInfo
+from ..keys import file_sha256
+from .engine import EngineBase, Speech, VoiceInfo
 
 # Fixed, and part of the version: another seed speaks with other noise.
 NOISE_SEED = 20261202
@@ -105,19 +106,9 @@ def _voice(model: Path, source: str, fingerprint: str = "") -> VoiceInfo | None:
     if not fingerprint:
         # Voices in folders are hashed whole (63 MB: about 0.1 s); a package's
         # record already holds its files' hashes.
-        fingerprint = _sha256(model) + _sha256(config_path)[:16]
+        fingerprint = file_sha256(model) + file_sha256(config_path)[:16]
     return VoiceInfo(model.name[:-len(".onnx")], str(language).replace("_", "-"), ", ".join(details),
                      str(model.resolve()), fingerprint)
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _package_voices() -> list[VoiceInfo]:

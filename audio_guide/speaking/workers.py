@@ -9,7 +9,7 @@ utterance's raw speech and word events under (engine, version, voice, rate,
 spoken text): a change to a section, or to the pronunciation lexicon, speaks
 only the utterances whose spoken text changed, then masters and encodes the
 section again. Each utterance is spoken from pristine engine state in a
-process of its own (engines/isolated.py says why), so cached and fresh
+process of its own (isolation.py says why), so cached and fresh
 speech sound the same and an incremental build equals a clean one.
 """
 
@@ -28,12 +28,12 @@ from typing import Callable
 
 import numpy as np
 
-from . import audio
-from .engines import Speech, garbage
-from .engines.isolated import speak_all
-from .errors import AudioGuideError, EngineError
-from .manifest import file_sha256
-from .system import die_with_parent
+from ..audio import codecs, loudness
+from ..errors import AudioGuideError, EngineError
+from ..keys import cache_key, file_sha256
+from ..system_calls import die_with_parent
+from .engine import Speech, garbage
+from .isolation import speak_all
 from .script import Utterance
 
 PIPELINE_VERSION = "3"  # 2: utterances spoken from pristine state, per-utterance cache; 3: word offsets in characters
@@ -64,9 +64,9 @@ class Job:
         # Neither the name, nor an extra format, nor where the voice lies changes the MP3.
         del request["label"], request["aac"], request["voice_file"]
         request["pipeline"] = PIPELINE_VERSION
-        request["audio"] = [LEAD_IN_MS, audio.TARGET_LUFS, audio.PEAK_CEILING_DBFS, audio.ENCODER_LOSS_LU,
-                            audio.MP3_SAMPLE_RATE, audio.MP3_BITRATE]
-        return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+        request["audio"] = [LEAD_IN_MS, loudness.TARGET_LUFS, loudness.PEAK_CEILING_DBFS, loudness.ENCODER_LOSS_LU,
+                            codecs.MP3_SAMPLE_RATE, codecs.MP3_BITRATE]
+        return cache_key(request)
 
     def timeout(self) -> float:
         """Seconds a healthy engine and encoder could need, with a wide margin."""
@@ -164,8 +164,7 @@ def _speech_span(pcm: np.ndarray) -> tuple[int, int]:
 def speech_key(job: Job, text: str) -> str:
     """The per-utterance cache key: everything that changes one utterance's
     raw speech (each is spoken from pristine engine state, so nothing else)."""
-    request = [PIPELINE_VERSION, job.engine, job.engine_version, job.voice, job.rate, text]
-    return hashlib.sha256(json.dumps(request).encode()).hexdigest()
+    return cache_key([PIPELINE_VERSION, job.engine, job.engine_version, job.voice, job.rate, text])
 
 
 def _get_speech(cache: Cache, key: str) -> Speech | None:
@@ -251,7 +250,7 @@ def render(job: Job, cache_root: str, speech_timeout: float, parallel: int = 1) 
     Runs in a worker process. Each utterance's raw speech comes from the
     per-utterance cache when its spoken text was said before with the same
     engine, voice and rate; the rest is spoken, each utterance from pristine
-    engine state in a process of its own (engines/isolated.py), so the
+    engine state in a process of its own (isolation.py), so the
     section sounds the same whichever utterances were cached.
     """
     cache = Cache(cache_root)
@@ -272,10 +271,10 @@ def render(job: Job, cache_root: str, speech_timeout: float, parallel: int = 1) 
         pause = np.zeros(utterance.pause_after * rate // 1000, np.int16)
         pieces += [pcm, pause]
         offset += len(pcm) + len(pause)
-    mastered = audio.master(np.concatenate(pieces), rate)
-    files = {"mp3": audio.encode_mp3(mastered, rate)}
+    mastered = loudness.master(np.concatenate(pieces), rate)
+    files = {"mp3": codecs.encode_mp3(mastered, rate)}
     if job.aac:
-        files["aac"] = audio.encode_aac(mastered, rate)
+        files["aac"] = codecs.encode_aac(mastered, rate)
     cache.put(job.key, files, {
         "duration_ms": len(mastered) * 1000 // rate,
         "spoken": spoken,
@@ -324,7 +323,7 @@ def _pool(workers: int):
     # Forked workers start at once with the audio stack already imported;
     # where fork is not the platform's way (macOS, Windows), spawn.
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    audio.dsp()
+    loudness.dsp()
     return multiprocessing.get_context(method).Pool(workers, initializer=die_with_parent, initargs=(os.getpid(),))
 
 

@@ -1,0 +1,51 @@
+"""Cache keys and file digests: one recipe for every cache key.
+
+A key is the SHA-256 of canonical JSON (sorted keys) over what changes the
+cached bytes, library versions included: never ``repr()`` of
+objects, whose text changes with things that change no output (a folder's
+path) and misses things that do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from importlib import metadata
+from pathlib import Path
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Path):
+        raise TypeError(f"a path ({value}) does not belong in a cache key: key the file's bytes or its digest")
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)  # dates and the like: their ISO text
+
+
+def cache_key(value) -> str:
+    """The key of a cache entry made from ``value`` (plain values, lists,
+    dicts and data classes, nested)."""
+    return hashlib.sha256(json.dumps(_plain(value), sort_keys=True).encode()).hexdigest()
+
+
+def library_version(name: str) -> str:
+    """An installed distribution's version, for keys of what it renders."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "?"

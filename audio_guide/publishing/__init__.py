@@ -1,0 +1,2 @@
+"""Publishing: the files of an edition (feed, transcripts, page, handout,
+cover, checksums), written from plain data."""
