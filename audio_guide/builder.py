@@ -8,7 +8,6 @@ are complete: a failed or killed build leaves the previous edition in place.
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 from dataclasses import dataclass, field, replace
@@ -17,10 +16,9 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from . import phrases as strings
-from . import system_calls as system
 from .audio import codecs
 from .audio.tags import Tags, render_id3
-from .errors import AudioGuideError, ConfigError, ContentError, EngineError
+from .errors import ConfigError, ContentError, EngineError
 from .model import (
     COVER_FILE, FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, PAGE_FILE, QR_PNG_FILE, QR_SVG_FILE, ChapterMark, Edition,
     Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher,
@@ -29,6 +27,7 @@ from .ffmpeg import ffmpeg_version
 from .keys import cache_key, file_sha256, library_version
 from .publishing import feed, manifest, page, transcripts
 from .publishing.cover import load_cover, make_cover
+from .publishing.writer import Writer
 from .reading import identity, lexicon
 from .reading.guides import file_language, read_guides
 from .speaking.engine import DEFAULT_ENGINE, get_engine, resolve_voice
@@ -85,28 +84,11 @@ Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what ha
 def build(options: BuildOptions, progress: Progress = lambda done, total, message: None) -> BuildResult:
     """Build the edition of every guide in ``options.content_dir``."""
     base_url = _base_url(options.base_url)
-    check_out_dir(options.out_dir)
-    with system.locked(options.out_dir) as mine:
-        if not mine:
-            raise AudioGuideError(f"{options.out_dir}: another build is writing this folder right now: wait for "
-                                  "it to finish, or build into another folder with --out")
-        staging = _staging_folder(options.out_dir)
-        _recover(options.out_dir, staging)
-        try:
-            return _build(options, progress, base_url, staging)
-        except OSError as exc:
-            where = exc.filename or staging
-            if Path(where).is_relative_to(staging) or exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise AudioGuideError(f"{where}: cannot write the edition ({exc.strerror}): free some space, or "
-                                      f"choose another folder with --out; {options.out_dir} still holds the "
-                                      "previous edition") from None
-            raise AudioGuideError(f"{where}: {exc.strerror}: check that the file is there and readable; "
-                                  f"{options.out_dir} still holds the previous edition") from None
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)  # whatever happened, give back the space
+    with Writer.open(options.out_dir) as writer:
+        return _build(options, progress, base_url, writer)
 
 
-def _build(options: BuildOptions, progress: Progress, base_url: str, staging: Path) -> BuildResult:
+def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Writer) -> BuildResult:
     guides = read_guides(options.content_dir)
     plans = [_plan(guide, options) for guide in guides]
     jobs = [job for plan in plans for job in plan.jobs]
@@ -128,20 +110,16 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, staging: Pa
     for plan in plans:
         public = options.base_url is not None
         entries = [rendered[job.key] for job in plan.jobs]
-        result.editions.append(_publish(plan, entries, options, base_url, public, staging / plan.guide.slug))
+        result.editions.append(_publish(plan, entries, options, base_url, public, writer))
         done[0] += 1
         progress(done[0], total, f"staged: {plan.guide.slug}")
-    _write_top_level(staging, result.editions)
-    system.fsync_tree(staging)
-    for plan in plans:  # before the switch, so a published guid is always on record
-        plan.identity.save()
-    for edition in result.editions:
-        _switch(staging / edition.guide.slug, options.out_dir / edition.guide.slug)
-    for name in (OPML, PAGE_FILE):
-        if (staging / name).exists():
-            os.replace(staging / name, options.out_dir / name)
-        else:  # one guide: its own page is the way in
-            (options.out_dir / name).unlink(missing_ok=True)
+    _write_top_level(writer, result.editions)
+
+    def save_identities():  # before the switch, so a published guid is always on record
+        for plan in plans:
+            plan.identity.save()
+
+    writer.publish([e.guide.slug for e in result.editions], [OPML, PAGE_FILE], save_identities)
     progress(done[0], total, f"published: {options.out_dir}")
     return result
 
@@ -207,44 +185,59 @@ def _episode_chapters(job: Job, entry: Rendered, titles: list[str]) -> tuple[Cha
 
 
 def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_url: str, public: bool,
-             staging: Path) -> Edition:
-    """Write a guide's whole edition into ``staging``."""
+             writer: Writer) -> Edition:
+    """Write a guide's whole edition, in its folder, through ``writer``."""
     guide = plan.guide
+    folder = _Folder(writer, guide.slug)
     guide_url = f"{base_url}{guide.slug}/"
     feed_url = guide_url + FEED_FILE
     identity.assign(plan.identity, guide, feed_url if public else None)
     podcast_guid = plan.identity.podcast_guid or identity.podcast_guid(feed_url)
-    for folder in ("audio", "transcripts", "chapters"):
-        (staging / folder).mkdir(parents=True)
-    (staging / COVER_FILE).write_bytes(plan.cover)
+    folder.write(COVER_FILE, plan.cover)
     tags = dict(album=guide.title, artist=publisher(guide, options.site), language=guide.language,
                 copyright=guide.copyright or guide.license, description=guide.description,
                 date=guide.published.isoformat() if guide.published else None, cover_jpeg=plan.cover)
-    episodes = tuple(_write_episode(staging, plan, n, entry, tags)
+    episodes = tuple(_write_episode(folder, plan, n, entry, tags)
                      for n, entry in enumerate(entries, start=1))
-    full = _write_full_edition(staging, guide, entries, episodes, tags, options.m4b)
+    full = _write_full_edition(folder, guide, entries, episodes, tags, options.m4b)
     site = options.site
     if site.logo:  # published beside the page, which links it by a relative path
         logo = f"logo{Path(site.logo).suffix.lower()}"
-        shutil.copyfile(site.logo, staging / logo)
+        folder.write(logo, Path(site.logo).read_bytes())
         site = replace(site, logo=logo)
     edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER_FILE, episodes, full, site)
-    (staging / PAGE_FILE).write_text(page.render_page(edition), encoding="utf-8")
+    folder.write(PAGE_FILE, page.render_page(edition))
     # The handout reads the logo from where the clinic keeps it.
-    _write_handout(staging, replace(edition, site=options.site), Cache(options.cache_dir))
-    (staging / FEED_FILE).write_bytes(feed.rss(edition))
-    (staging / MANIFEST_FILE).write_text(manifest.render(staging), encoding="utf-8")
+    _write_handout(folder, replace(edition, site=options.site), Cache(options.cache_dir))
+    folder.write(FEED_FILE, feed.rss(edition))
+    folder.write(MANIFEST_FILE, manifest.render(writer.written_in(guide.slug)))
     return edition
 
 
-def _write_handout(staging: Path, edition: Edition, cache: Cache) -> None:
+class _Folder:
+    """A guide's folder in the writer: paths relative to it."""
+
+    def __init__(self, writer: Writer, slug: str):
+        self.writer, self.slug = writer, slug
+
+    def write(self, relative: str, data: bytes | str) -> int:
+        return self.writer.write(f"{self.slug}/{relative}", data)
+
+    def stream(self, relative: str):
+        return self.writer.stream(f"{self.slug}/{relative}")
+
+    def by_tool(self, relative: str):
+        return self.writer.by_tool(f"{self.slug}/{relative}")
+
+
+def _write_handout(folder: _Folder, edition: Edition, cache: Cache) -> None:
     """The handout and its QR codes; the PDF from the cache when nothing it
     shows has changed: laying out a long guide's takes seconds."""
     from .publishing import handout  # here: its PDF library takes a second to import, which most commands need not wait for
 
     url = handout.page_url(edition)
-    (staging / QR_PNG_FILE).write_bytes(handout.qr_png(url))
-    (staging / QR_SVG_FILE).write_text(handout.qr_svg(url), encoding="utf-8")
+    folder.write(QR_PNG_FILE, handout.qr_png(url))
+    folder.write(QR_SVG_FILE, handout.qr_svg(url))
     site = edition.site
     # What the page shows, never where the files lie: moving the content
     # folder, or the logo, changes no handout.
@@ -258,10 +251,10 @@ def _write_handout(staging: Path, edition: Edition, cache: Cache) -> None:
     if pdf is None:
         pdf = handout.render_handout(edition)
         cache.put_file(key, "pdf", pdf)
-    (staging / HANDOUT_FILE).write_bytes(pdf)
+    folder.write(HANDOUT_FILE, pdf)
 
 
-def _write_episode(staging: Path, plan: _Plan, number: int, entry: Rendered, tags: dict) -> Episode:
+def _write_episode(folder: _Folder, plan: _Plan, number: int, entry: Rendered, tags: dict) -> Episode:
     guide, job = plan.guide, plan.jobs[number - 1]
     section = guide.sections[number - 1]
     files = EpisodeFiles.for_section(number, section.id)
@@ -269,15 +262,14 @@ def _write_episode(staging: Path, plan: _Plan, number: int, entry: Rendered, tag
     chapters = _episode_chapters(job, entry, chapter_titles(section))
     tag = render_id3(Tags(title=section.title, track=number, tracks=len(guide.sections),
                           lyrics="\n".join(line.text for line in lines), chapters=chapters, **tags))
-    (staging / files.audio).write_bytes(tag + entry.mp3.read_bytes())
+    size = folder.write(files.audio, tag + entry.mp3.read_bytes())
     guid, published = plan.identity.episode(section.id)
-    episode = Episode(number, section, guid, published, files, (staging / files.audio).stat().st_size,
-                      entry.duration_ms, chapters, lines)
-    _write_episode_texts(staging, guide, episode)
+    episode = Episode(number, section, guid, published, files, size, entry.duration_ms, chapters, lines)
+    _write_episode_texts(folder, guide, episode)
     return episode
 
 
-def _write_full_edition(staging: Path, guide: Guide, entries: list[Rendered], episodes: tuple[Episode, ...],
+def _write_full_edition(folder: _Folder, guide: Guide, entries: list[Rendered], episodes: tuple[Episode, ...],
                         tags: dict, m4b: bool) -> FullEdition:
     """The whole guide as one MP3 (and M4B) with a chapter per section, joined
     from the episodes' frames through a temporary file: never encoded again,
@@ -287,13 +279,13 @@ def _write_full_edition(staging: Path, guide: Guide, entries: list[Rendered], ep
 
     title = strings.text(guide.language, "complete", guide=guide.title)
     full_audio = f"audio/{guide.slug}-complete.mp3"
-    joined = staging / ".joined"
+    joined = folder.writer.scratch("joined")
     with open(joined, "wb") as out:
         starts, length = codecs.join_frames([e.mp3 for e in entries], "mp3", out)
     marks = section_marks(starts, length)
     words = "\n\n".join("\n".join(line.text for line in e.lines) for e in episodes)
     tag = render_id3(Tags(title=title, track=1, tracks=1, lyrics=words, chapters=marks, **tags))
-    with open(staging / full_audio, "wb") as out, open(joined, "rb") as frames:
+    with folder.stream(full_audio) as out, open(joined, "rb") as frames:
         out.write(tag)
         shutil.copyfileobj(frames, out)
     audiobook = None
@@ -304,78 +296,26 @@ def _write_full_edition(staging: Path, guide: Guide, entries: list[Rendered], ep
         metadata = {"title": title, "album": guide.title, "artist": tags["artist"], "genre": "Audiobook",
                     "date": tags["date"], "comment": guide.description, "copyright": tags["copyright"]}
         chapters = [(m.title, m.start, m.end) for m in section_marks(starts, aac_length)]
-        codecs.mux_m4b(joined, chapters, metadata, staging / audiobook)
+        with folder.by_tool(audiobook) as target:
+            codecs.mux_m4b(joined, chapters, metadata, target)
     joined.unlink()
-    return FullEdition(full_audio, (staging / full_audio).stat().st_size, length, marks, audiobook)
+    return FullEdition(full_audio, folder.writer.sizes[f"{folder.slug}/{full_audio}"], length, marks, audiobook)
 
 
-def _write_episode_texts(folder: Path, guide: Guide, episode: Episode) -> None:
+def _write_episode_texts(folder: _Folder, guide: Guide, episode: Episode) -> None:
     files, lines = episode.files, episode.lines
     audio_href = "../" + files.audio
-    (folder / files.vtt).write_text(transcripts.to_vtt(lines, guide.language), encoding="utf-8")
-    (folder / files.srt).write_text(transcripts.to_srt(lines), encoding="utf-8")
-    (folder / files.txt).write_text(transcripts.to_text(lines), encoding="utf-8")
-    (folder / files.html).write_text(transcripts.to_html(
+    folder.write(files.vtt, transcripts.to_vtt(lines, guide.language))
+    folder.write(files.srt, transcripts.to_srt(lines))
+    folder.write(files.txt, transcripts.to_text(lines))
+    folder.write(files.html, transcripts.to_html(
         lines, guide_title=guide.title, section_title=episode.section.title, number=episode.number,
         total=len(guide.sections), language=guide.language, audio_href=audio_href,
-        duration_ms=episode.duration_ms), encoding="utf-8")
-    (folder / files.chapters).write_text(feed.chapters_json(episode.chapters), encoding="utf-8")
+        duration_ms=episode.duration_ms))
+    folder.write(files.chapters, feed.chapters_json(episode.chapters))
 
 
-def _write_top_level(staging: Path, editions: list[Edition]) -> None:
-    (staging / OPML).write_bytes(feed.opml(editions))
+def _write_top_level(writer: Writer, editions: list[Edition]) -> None:
+    writer.write(OPML, feed.opml(editions))
     if len(editions) > 1:
-        (staging / PAGE_FILE).write_text(page.render_catalog(editions), encoding="utf-8")
-
-
-# Publishing. Each build writes its editions in a staging folder beside the
-# output folder (never inside it, where a web server or `check` would see a
-# half-written edition), then switches each guide's folder in one step.
-
-def _staging_folder(out_dir: Path) -> Path:
-    out_dir = out_dir.resolve()
-    if out_dir.stat().st_dev != out_dir.parent.stat().st_dev:
-        # The output folder is a mount of its own (a share, say): a rename
-        # cannot leave it, so the staging folder must be inside, hidden.
-        return out_dir / ".audio-guide-staging"
-    return out_dir.parent / f".{out_dir.name}.staging"
-
-
-def _recover(out_dir: Path, staging: Path) -> None:
-    """Undo what an interrupted build left: where the switch is two renames
-    (not Linux), put back an edition that was moved aside; then clear the
-    staging folder."""
-    if staging.is_dir():
-        for previous in staging.glob(f"*{_PREVIOUS}"):
-            final = out_dir / previous.name[:-len(_PREVIOUS)]
-            if not final.exists():
-                previous.rename(final)
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        staging.mkdir()
-    except OSError as exc:
-        raise AudioGuideError(f"{staging}: cannot create the staging folder beside the output folder "
-                              f"({exc.strerror}): choose an output folder whose parent you can write to") from None
-
-
-_PREVIOUS = ".previous"
-
-
-def _switch(new: Path, final: Path) -> None:
-    """Put the edition in ``new`` at ``final`` in one atomic step where the
-    system can (readers see the old edition or the new one, never neither);
-    elsewhere in two renames, which ``_recover`` completes if a build is
-    killed between them."""
-    if final.exists() and system.exchange(new, final):
-        return  # the old edition is now in the staging folder, which goes next
-    if final.exists():
-        final.rename(new.with_name(new.name + _PREVIOUS))
-    new.rename(final)
-
-
-def check_out_dir(out_dir: Path) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise AudioGuideError(f"{out_dir}: cannot create the output folder ({exc.strerror}): "
-                              "choose another with --out") from None
+        writer.write(PAGE_FILE, page.render_catalog(editions))

@@ -10,6 +10,7 @@ import click
 
 from . import __version__
 from .builder import LOCAL_BASE_URL, BuildOptions, build
+from .durations import clock
 from .reading.settings import branding, load_site
 from .speaking.engine import DEFAULT_ENGINE, engine_names, get_engine
 from .errors import AudioGuideError, ConfigError
@@ -54,9 +55,6 @@ def _per_minute(words: int, ms: int) -> str:
     return f"{words * 60000 / ms:.0f}" if ms else "0"
 
 
-def _minutes(ms: int) -> str:
-    seconds = round(ms / 1000)
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -142,14 +140,14 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     for edition in result.editions:
         total = sum(e.duration_ms for e in edition.episodes)
         words = sum(_words(e) for e in edition.episodes)
-        click.echo(f"{edition.guide.title}: {len(edition.episodes)} episodes, {_minutes(total)} in all, "
+        click.echo(f"{edition.guide.title}: {len(edition.episodes)} episodes, {clock(total)} in all, "
                    f"voice {edition.voice} at {edition.rate} wpm ({_per_minute(words, total)} words per minute "
                    f"with the pauses) -> {result.folder(edition)}")
         if verbose:
             for e in edition.episodes:
-                click.echo(f"  {e.files.audio}  {_minutes(e.duration_ms)}  {_per_minute(_words(e), e.duration_ms)} "
+                click.echo(f"  {e.files.audio}  {clock(e.duration_ms)}  {_per_minute(_words(e), e.duration_ms)} "
                            f"words per minute  {len(e.chapters)} chapters")
-            click.echo(f"  {edition.full.audio}  {_minutes(edition.full.duration_ms)}")
+            click.echo(f"  {edition.full.audio}  {clock(edition.full.duration_ms)}")
             if edition.full.audiobook:
                 click.echo(f"  {edition.full.audiobook}")
         click.echo(f"  podcast feed: {edition.feed_url}")

@@ -35,9 +35,10 @@ def encode_mp3(pcm: np.ndarray, rate: int) -> bytes:
                       stdin=pcm.tobytes()).stdout
 
 
-# MPEG-1 Layer III bitrates (kb/s) by index, and MPEG-1/2/2.5 sample rates.
+# MPEG-1 Layer III bitrates (kb/s) and sample rates by index: the only MPEG
+# version mp3_frames accepts.
 _BITRATES = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}
+_RATES = (44100, 48000, 32000)
 
 
 def mp3_frames(data: bytes) -> list[tuple[int, int]]:
@@ -57,7 +58,7 @@ def mp3_frames(data: bytes) -> list[tuple[int, int]]:
         if version != 3 or (header >> 17 & 3) != 1:
             raise ToolError("expected MPEG-1 Layer III frames")
         bitrate = _BITRATES[header >> 12 & 15] * 1000
-        rate = _RATES[version][header >> 10 & 3]
+        rate = _RATES[header >> 10 & 3]
         length = 144 * bitrate // rate + (header >> 9 & 1)
         is_info = first and (b"Xing" in data[pos:pos + 64] or b"Info" in data[pos:pos + 64])
         if not is_info:

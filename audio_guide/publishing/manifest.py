@@ -15,9 +15,10 @@ def _files(folder: Path) -> list[str]:
                   if p.is_file() and p.name != MANIFEST_FILE)
 
 
-def render(folder: Path) -> str:
-    """The manifest of every file in ``folder`` (but itself)."""
-    return "".join(f"{file_sha256(folder / name)}  {name}\n" for name in _files(folder))
+def render(digests: dict[str, str]) -> str:
+    """The manifest of a folder's files, from {path in the folder: SHA-256}
+    (the writer's, taken as it wrote them)."""
+    return "".join(f"{digests[name]}  {name}\n" for name in sorted(digests) if name != MANIFEST_FILE)
 
 
 def verify(folder: Path) -> list[tuple[str, str]]:

@@ -156,7 +156,7 @@ class EspeakEngine(EngineBase):
         if self.sample_rate <= 0:
             raise EngineError(f"{self.name} could not start (voice data in {data})")
         self._chunks: list[bytes] = []
-        self._words: list[tuple[int, int]] = []  # (byte position, ms)
+        self._words: list[tuple[int, int]] = []  # (1-based character position, ms)
         binding.set_callback(self._on_audio)
         self._voice: str | None = None
 

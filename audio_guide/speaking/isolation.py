@@ -78,13 +78,6 @@ def _connection() -> socket.socket:
     return _server["socket"]
 
 
-def _stop_server() -> None:
-    if _server.get("pid") == os.getpid():
-        _server["socket"].close()  # the server leaves when it reads the end
-        _server["process"].wait()
-        _server.clear()
-
-
 def _served(request: dict, timeout: float) -> bytes:
     """Ask the server to speak ``request``: it forks a template process that
     answers down a pipe of our own, which we read within ``timeout``."""
