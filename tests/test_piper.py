@@ -116,15 +116,16 @@ def test_say_speaks_the_builds_own_samples(tmp_path):
 
 
 def test_rate_means_words_per_minute(piper_edition):
-    """rate: 150 gives about 150 words per minute of speech, as with espeak-ng:
-    words over the time from each sentence's first word to its end."""
+    """rate: 150 gives about 150 words per minute of speech (espeak-ng gives
+    153 by the same measure): words over the time from each sentence's first
+    word to its last sound."""
     result, _ = piper_edition
     words = seconds = 0
     for episode in result.editions[0].episodes:
         for line in episode.lines:
             words += len(line.text.split())
             seconds += (line.end - line.start) / 1000
-    assert 140 <= words / seconds * 60 <= 160, words / seconds * 60
+    assert 145 <= words / seconds * 60 <= 155, words / seconds * 60
 
 
 def test_builds_give_the_same_bytes_however_split(piper_edition, tmp_path):

@@ -43,12 +43,12 @@ from .engine import EngineBase, Speech, VoiceInfo
 
 # Fixed, and part of the version: another seed speaks with other noise.
 NOISE_SEED = 20261202
-# Rate: a word of this guide took 0.074 + 0.261 x length scale seconds with
-# joe-medium (a line fitted to 176, 161, 145 and 121 words per minute at
-# length scales 1.0, 1.17, 1.31 and 1.6; words over the time from each
-# sentence's first word to its end), so the scale for ``rate`` inverts it.
-SECONDS_PER_WORD = (0.074, 0.261)
-FASTEST = 0.5  # length scale: faster than about 290 wpm, Piper slurs
+# Rate: a word of this guide took 0.070 + 0.247 x length scale seconds of
+# speech with joe-medium (from each sentence's first word to its last sound,
+# the measure espeak-ng's rate is judged by too: a line fitted at length
+# scales 1.0 to 1.6), so the scale for ``rate`` inverts it.
+SECONDS_PER_WORD = (0.070, 0.247)
+FASTEST = 0.5  # length scale: about 310 wpm, past which Piper slurs
 # Every utterance is brought to this level (gated mean power, dBFS): joe's
 # sentences came out 2 dB either side of -27 as the model made them (4.5 dB
 # apart between neighbours at worst), which mastering, one gain per episode,
