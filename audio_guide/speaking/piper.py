@@ -61,20 +61,29 @@ VOICES_URL = "https://huggingface.co/rhasspy/piper-voices"
 _loaded: dict[str, object] = {}  # model path -> PiperVoice: loaded once per process
 
 
-def _user_voices() -> Path:
+# (Windows variable and fallback, macOS folder, XDG variable and fallback)
+_USER_FOLDERS = {
+    "data": ("APPDATA", "AppData/Roaming", "Library/Application Support", "XDG_DATA_HOME", ".local/share"),
+    "cache": ("LOCALAPPDATA", "AppData/Local", "Library/Caches", "XDG_CACHE_HOME", ".cache"),
+}
+
+
+def _user_folder(kind: str, name: str) -> Path:
+    """The user's own ``kind`` ("data" or "cache") folder for audio-guide's ``name``."""
+    windows, windows_default, mac, xdg, xdg_default = _USER_FOLDERS[kind]
     if sys.platform == "win32":
-        base = Path(os.environ.get("APPDATA") or Path.home() / "AppData" / "Roaming")
+        base = Path(os.environ.get(windows) or Path.home() / windows_default)
     elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Application Support"
+        base = Path.home() / mac
     else:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "audio-guide" / "voices"
+        base = Path(os.environ.get(xdg) or Path.home() / xdg_default)
+    return base / "audio-guide" / name
 
 
 def voice_folders(near: Path | None) -> list[tuple[Path, str]]:
     """(folder, how to describe it) where voice files may be, in the order searched."""
     content = Path(near) if near is not None else Path("content")
-    return [(content.resolve().parent / "voices", "voices folder"), (_user_voices(), "user folder")]
+    return [(content.resolve().parent / "voices", "voices folder"), (_user_folder("data", "voices"), "user folder")]
 
 
 def _licence(model: Path) -> str:
@@ -265,16 +274,6 @@ def _load(path: str):
     return _loaded[path]
 
 
-def _user_cache() -> Path:
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "audio-guide" / "piper"
-
-
 def _patched(path: str) -> str | bytes:
     """The voice at ``path`` with its seeds and alignment output, as a file
     made once (kept in the user's cache folder, named by the voice's size
@@ -282,7 +281,7 @@ def _patched(path: str) -> str | bytes:
     session read from a file and 200 MB for one from bytes, in every worker's
     speech process; the onnx package that patches it takes 0.7 s to import."""
     stat = os.stat(path)
-    target = _user_cache() / f"{Path(path).stem}-{stat.st_size}-{stat.st_mtime_ns}-{NOISE_SEED}.onnx"
+    target = _user_folder("cache", "piper") / f"{Path(path).stem}-{stat.st_size}-{stat.st_mtime_ns}-{NOISE_SEED}.onnx"
     if target.is_file():
         return str(target)
     import onnx
