@@ -240,11 +240,13 @@ def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_u
 def _write_handout(staging: Path, edition: Edition, cache: Cache) -> None:
     """The handout and its QR codes; the PDF from the cache when nothing it
     shows has changed: laying out a long guide's takes seconds."""
-    from .publishing import handout  # here: its PDF library takes a second to import, which most commands need not wait for
+    # Here, not at the top: the PDF library takes a second to import (the QR
+    # library a twentieth), which most commands need not wait for.
+    from .publishing import handout, qr
 
-    url = handout.page_url(edition)
-    (staging / QR_PNG_FILE).write_bytes(handout.qr_png(url))
-    (staging / QR_SVG_FILE).write_text(handout.qr_svg(url), encoding="utf-8")
+    url = qr.page_url(edition)
+    (staging / QR_PNG_FILE).write_bytes(qr.qr_png(url))
+    (staging / QR_SVG_FILE).write_text(qr.qr_svg(url, edition.guide.language), encoding="utf-8")
     site = edition.site
     # What the page shows, never where the files lie: moving the content
     # folder, or the logo, changes no handout.
