@@ -233,11 +233,13 @@ class _Folder:
 def _write_handout(folder: _Folder, edition: Edition, cache: Cache) -> None:
     """The handout and its QR codes; the PDF from the cache when nothing it
     shows has changed: laying out a long guide's takes seconds."""
-    from .publishing import handout  # here: its PDF library takes a second to import, which most commands need not wait for
+    # Here, not at the top: the PDF library takes a second to import (the QR
+    # library a twentieth), which most commands need not wait for.
+    from .publishing import handout, qr
 
-    url = handout.page_url(edition)
-    folder.write(QR_PNG_FILE, handout.qr_png(url))
-    folder.write(QR_SVG_FILE, handout.qr_svg(url))
+    url = qr.page_url(edition)
+    folder.write(QR_PNG_FILE, qr.qr_png(url))
+    folder.write(QR_SVG_FILE, qr.qr_svg(url, edition.guide.language))
     site = edition.site
     # What the page shows, never where the files lie: moving the content
     # folder, or the logo, changes no handout.

@@ -109,6 +109,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "handout_total_all": "Total, all {count} sections",
         "handout_total": "Total",
         "handout_licence": "Licence: {licence}",
+        # The QR code's SVG (qr.svg), read out by screen readers.
+        "qr_title": "QR code: {url}",
+        "qr_desc": "Scan with a phone camera to open {url}",
     },
     "es": {
         "announcement": "{guide} Sección {number} de {total}: {section}",
@@ -202,6 +205,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "handout_total_all": "Total, las {count} secciones",
         "handout_total": "Total",
         "handout_licence": "Licencia: {licence}",
+        "qr_title": "Código QR: {url}",
+        "qr_desc": "Escanéelo con la cámara del teléfono para abrir {url}",
     },
 }
 

@@ -1,15 +1,65 @@
-"""Engines that misbehave, for the fault tests (used as --engine tests.fake_engines:Name).
+"""Engines of one's own, given as --engine tests.fake_engines:Name.
 
-Each wraps the real espeak-ng engine so that voices and versions are real.
+``OwnEngine`` behaves, as an engine a user writes should: the contract suite
+(test_engines.py) proves that such an engine works through the build. The
+others misbehave on purpose, for the fault tests; each wraps the real
+espeak-ng engine so that voices and versions are real and only its speech is
+bad. ``DuckEngine`` has an engine's members without subclassing EngineBase,
+and is refused.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
-from audio_guide.speaking.engine import Speech
+from audio_guide.speaking.engine import EngineBase, Speech, VoiceInfo
 from audio_guide.speaking.espeak import EspeakEngine
+
+# The engines here that behave: the contract suite speaks with them.
+WELL_BEHAVED = ("OwnEngine",)
+
+
+class OwnEngine(EngineBase):
+    """An engine written as a user would write one: EngineBase's defaults for
+    finding voices, choosing one for a language and preload, no phonemes
+    (it is given the lexicon's respellings), and espeak-ng held rather than
+    inherited, as any other speech library would be."""
+
+    name = "own"
+
+    def __init__(self):
+        self._espeak = EspeakEngine()
+
+    def version(self) -> str:
+        return f"own 1 over {self._espeak.version()}"
+
+    def voices(self, near: Path | None = None) -> list[VoiceInfo]:
+        return self._espeak.voices(near)
+
+    def prepare(self, voice: str, rate: int) -> None:
+        self._espeak.prepare(voice, rate)  # the voice loaded once, before the speakers fork
+
+    def synthesize(self, text: str, voice: str, rate: int) -> Speech:
+        return self._espeak.synthesize(text, voice, rate)
+
+
+class DuckEngine:
+    """Every member an engine has, but no EngineBase: refused when loaded."""
+
+    name = "duck"
+    takes_phonemes = False
+    one_worker = False
+
+    def version(self) -> str:
+        return "duck 1"
+
+    def voices(self, near=None):
+        return [VoiceInfo("quack", "en", "a duck")]
+
+    def synthesize(self, text, voice, rate):
+        return Speech(b"\0\0" * 22050, 22050, ())
 
 
 class HangingEngine(EspeakEngine):

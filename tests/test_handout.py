@@ -22,8 +22,11 @@ import segno
 from PIL import Image
 
 from audio_guide import BuildOptions, build
+from audio_guide.durations import clock
 from audio_guide.publishing import handout
-from audio_guide.publishing.handout import clock, page_url, printable, qr_png, qr_svg, render_handout, wrap_address
+from audio_guide.publishing.handout import render_handout
+from audio_guide.publishing.qr import page_url, qr_png, qr_svg
+from audio_guide.publishing.typesetting import printable, wrap_address
 from audio_guide.model import Site
 
 from .conftest import CONTENT, ROOT
@@ -208,17 +211,27 @@ def test_qr_png_scans_and_prints_crisply(edition, tmp_path):
 
 def test_qr_svg_is_titled_xml_that_scans(edition, tmp_path):
     url = page_url(edition)
-    svg = qr_svg(url)
+    svg = qr_svg(url, "en")
     root = ET.fromstring(svg.encode("utf-8"))
     ns = "{http://www.w3.org/2000/svg}"
     assert root.tag == f"{ns}svg" and root.get("viewBox")
-    title = root.find(f"{ns}title")
-    assert title is not None and url in title.text
+    assert root.find(f"{ns}title").text == f"QR code: {url}"
+    assert root.find(f"{ns}desc").text == f"Scan with a phone camera to open {url}"
     (tmp_path / "qr.svg").write_text(svg, encoding="utf-8")
     run(tool("rsvg-convert"), "-w", "600", "-o", tmp_path / "svg.png", tmp_path / "qr.svg")
     assert scan(tmp_path / "svg.png") == [url]
-    assert qr_svg(url) == svg
-    ET.fromstring(qr_svg("https://clinic.example/a&b/<c>/").encode("utf-8"))  # escaped
+    assert qr_svg(url, "en") == svg
+    ET.fromstring(qr_svg("https://clinic.example/a&b/<c>/", "en").encode("utf-8"))  # escaped
+
+
+def test_the_svg_code_is_titled_in_the_guides_language():
+    url = "https://clinic.example/audio/pasos/"
+    root = ET.fromstring(qr_svg(url, "es-MX").encode("utf-8"))
+    ns = "{http://www.w3.org/2000/svg}"
+    assert root.find(f"{ns}title").text == f"Código QR: {url}"
+    assert "cámara" in root.find(f"{ns}desc").text
+    assert "QR code" not in qr_svg(url, "es")
+    assert qr_svg(url, "xx") == qr_svg(url, "en")  # a language without words of its own reads English
 
 
 # --- The page ----------------------------------------------------------------------

@@ -233,3 +233,12 @@ def test_the_handout_is_in_spanish(built):
                  "Descansar sin culpa", "Licencia: CC0"):
         assert line in words
     assert "scan the code" not in words
+
+
+def test_the_qr_code_is_titled_in_spanish(built):
+    _, _, out = built
+    root = ET.fromstring((out / "small-steps-es" / "qr.svg").read_bytes())
+    title = root.find("{http://www.w3.org/2000/svg}title").text
+    assert title == "Código QR: https://clinic.example/audio/small-steps-es/"
+    english = ET.fromstring((out / "small-steps" / "qr.svg").read_bytes())
+    assert english.find("{http://www.w3.org/2000/svg}title").text.startswith("QR code: ")

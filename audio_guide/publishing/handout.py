@@ -34,9 +34,8 @@ Legibility
   never text.
 * Generous spacing: 1.35 line height, space between blocks, a ragged right
   edge (no justification, no hyphenation).
-* Addresses are wrapped where a reader expects a break: after a "/", else
-  before a "." or "-", and only as a last resort inside a word. The face is
-  Cascadia Mono, whose 0/O and 1/l/I are unmistakable.
+* Addresses are wrapped where a reader expects a break (typesetting.py),
+  in Cascadia Mono, whose 0/O and 1/l/I are unmistakable.
 
 Paper: A4 and US Letter alike
 -----------------------------
@@ -52,23 +51,14 @@ Text and fonts
 --------------
 All text is real text (selectable, searchable, read by screen readers), drawn
 in reading order, with the document's title and language in its metadata.
-Fonts are embedded (subset) from the ``pymupdf-fonts`` wheel (SIL Open Font
-Licence 1.1, which allows embedding in documents): FiraGO, a humanist sans
-serif designed for legibility that covers Latin, Greek, Cyrillic, Hebrew,
-Arabic, Thai, Georgian and Devanagari; and Cascadia Mono for addresses.
-Text is shaped with HarfBuzz (``uharfbuzz``) so right-to-left words read in
-the right order and Arabic letters join. No bundled font draws emoji or
-pictographs: those (and the joiners and variation selectors that go with
-them) are left out of the printed text, and any other character the fonts
-lack is printed as "?". The document title in the metadata keeps the exact
+The fonts (FiraGO, Cascadia Mono) are embedded, subset; what they cannot
+draw is left out or shown as "?" (typesetting.py). Text is shaped with
+HarfBuzz (``uharfbuzz``) so right-to-left words read in the right order and
+Arabic letters join. The document title in the metadata keeps the exact
 title.
 
-The QR code
------------
-Error correction M (segno raises it when that costs no extra size), a quiet
-zone of 4 modules, drawn as vector rectangles in the PDF. ``qr_png`` and
-``qr_svg`` give the same symbol as files for the web page and for printing
-elsewhere.
+The QR code (qr.py) is drawn as vector rectangles in the PDF, the same
+symbol as the ``qr.png`` and ``qr.svg`` published beside the page.
 
 Deterministic: the same edition gives the same bytes. The PDF's creation date
 is the guide's publication date (never the clock), fonts are subset with a
@@ -78,25 +68,23 @@ fixed tag, and nothing random goes in.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import io
-import math
-import re
 import tempfile
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import pymupdf_fonts
 import segno
-from fontTools.ttLib import TTFont
 from fpdf import FPDF
 from fpdf.enums import Align, MethodReturnValue, XPos, YPos
 from fpdf.prefs import ViewerPreferences
 from PIL import Image
 
 from .. import phrases as strings
+from ..durations import clock
 from ..model import Edition
+from . import qr
+from .qr import page_url
+from .typesetting import MONO, SANS, printable, wrap_address, write_fonts
 
 # --- The page (mm) -------------------------------------------------------------
 
@@ -110,10 +98,6 @@ BOTTOM = 264.0                                 # <= 279.4 - 15: top-aligned on L
 WIDTH = RIGHT - LEFT
 
 QR_SYMBOL_MM = 50.0                            # the dark part of the code, quiet zone excluded
-QR_BORDER = 4                                  # quiet zone, in modules
-QR_ERROR = "m"
-QR_PNG_MIN_PX = 600
-SVG_SCALE = 10                                 # px per module in the SVG's nominal size
 
 # --- The look ------------------------------------------------------------------
 
@@ -133,47 +117,14 @@ SCALES = (1.2, 1.15, 1.1, 1.05, 1.0, 0.95, 0.9, 0.86)
 LOGO_MAX_H, LOGO_MAX_W = 16.0, 50.0
 PT = 25.4 / 72               # mm per point
 
-SANS, MONO = "FiraGO", "CascadiaMono"
-_FONT_FILES = {  # (family, style): (file name, pymupdf_fonts code)
-    (SANS, ""): ("FiraGO-Regular.ttf", "figo"),
-    (SANS, "B"): ("FiraGO-Bold.ttf", "figbo"),
-    (MONO, "B"): ("CascadiaMono-Bold.ttf", "cascadiab"),
-}
-
 
 # --- Public API ----------------------------------------------------------------
-
-
-def page_url(edition: Edition) -> str:
-    """The listening page: the guide's folder, whose index.html it is."""
-    return edition.url("")
-
-
-def qr_png(url: str) -> bytes:
-    """The QR code for ``url`` as a black-on-white PNG at least 600 px wide."""
-    qr = _qr(url)
-    side = qr.symbol_size(scale=1, border=QR_BORDER)[0]
-    out = io.BytesIO()
-    qr.save(out, kind="png", scale=math.ceil(QR_PNG_MIN_PX / side), border=QR_BORDER, dark="#000", light="#fff")
-    return out.getvalue()
-
-
-def qr_svg(url: str) -> str:
-    """The QR code for ``url`` as a standalone SVG with a <title> and <desc>."""
-    qr = _qr(url)
-    out = io.BytesIO()
-    qr.save(out, kind="svg", scale=SVG_SCALE, border=QR_BORDER, dark="#000", light="#fff", xmldecl=True,
-            title=f"QR code: {url}", desc=f"Scan with a phone camera to open {url}", encoding="utf-8")
-    svg = out.getvalue().decode("utf-8")
-    # A viewBox as well as the size, so that a page can scale it with CSS.
-    side = qr.symbol_size(scale=SVG_SCALE, border=QR_BORDER)[0]
-    return svg.replace("<svg ", f'<svg viewBox="0 0 {side} {side}" ', 1)
 
 
 def render_handout(edition: Edition) -> bytes:
     """The one-page printable handout for ``edition``, as PDF bytes."""
     with tempfile.TemporaryDirectory(prefix="audio-guide-fonts-") as folder:
-        fonts = _write_fonts(Path(folder))
+        fonts = write_fonts(Path(folder))
         sections = len(edition.episodes)
         pdf, fits = _render(edition, fonts, SCALES[-1], sections)
         if fits:  # the largest type at which everything fits
@@ -194,108 +145,6 @@ def render_handout(edition: Edition) -> bytes:
                 else:
                     high = middle - 1
         return bytes(pdf.output())
-
-
-# --- QR ------------------------------------------------------------------------
-
-
-def _qr(url: str) -> segno.QRCode:
-    return segno.make(url, error=QR_ERROR, micro=False, boost_error=True)
-
-
-# --- Fonts and text ------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=None)
-def _font_bytes(code: str) -> bytes:
-    return pymupdf_fonts.myfont(code)
-
-
-@functools.lru_cache(maxsize=None)
-def _coverage(family: str) -> frozenset[int]:
-    """Every character the family's fonts all draw."""
-    maps = [TTFont(io.BytesIO(_font_bytes(code)), lazy=True).getBestCmap()
-            for (name, _), (_, code) in _FONT_FILES.items() if name == family]
-    return frozenset.intersection(*(frozenset(m) for m in maps))
-
-
-def _write_fonts(folder: Path) -> dict[tuple[str, str], Path]:
-    """The fonts as files, which is how fpdf2 takes them."""
-    paths = {}
-    for key, (file_name, code) in _FONT_FILES.items():
-        paths[key] = folder / file_name
-        paths[key].write_bytes(_font_bytes(code))
-    return paths
-
-
-_SPACES = re.compile(r"\s+")
-_DROP = frozenset(("So", "Sk", "Cf", "Mn", "Me", "Co", "Cn", "Cc", "Cs"))
-_JOINERS = frozenset("\u200d\u20e3") | frozenset(map(chr, range(0xFE00, 0xFE10)))
-
-
-def printable(text: str, family: str = SANS) -> str:
-    """``text`` as the handout prints it in ``family``: what the font cannot
-    draw is left out when it is a pictograph, emoji or a mark or format
-    character (with the joiners and variation selectors that go with it),
-    and shown as "?" otherwise (a letter of a script the font lacks)."""
-    covered = _coverage(family)
-    chars = list(unicodedata.normalize("NFC", text))
-    kept: list[str | None] = []  # None: left out
-    for ch in chars:
-        if ch.isspace():
-            kept.append(" ")
-        elif ord(ch) in covered:
-            kept.append(ch)
-        elif unicodedata.category(ch) in _DROP:
-            kept.append(None)
-        else:
-            kept.append("?")
-    for i, ch in enumerate(chars):  # a joiner next to something left out goes too
-        if ch in _JOINERS and kept[i] is not None:
-            if (i and kept[i - 1] is None) or (i + 1 < len(chars) and kept[i + 1] is None):
-                kept[i] = None
-    return _SPACES.sub(" ", "".join(ch for ch in kept if ch is not None)).strip()
-
-
-def clock(ms: int) -> str:
-    """A length as m:ss (h:mm:ss from an hour), to the nearest second."""
-    seconds = (ms + 500) // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
-def wrap_address(address: str, fits) -> list[str]:
-    """``address`` in lines for which ``fits(line)`` holds, broken after a "/"
-    when possible; a part between slashes too long for a line of its own is
-    broken before a "." or "-", and only as a last resort inside a word."""
-    lines: list[str] = []
-    line = ""
-    for part in re.findall(r"[^/]*/+|[^/]+", address):
-        if fits(line + part):
-            line += part
-            continue
-        if line:
-            lines.append(line)
-            line = ""
-        if fits(part):
-            line = part
-            continue
-        for piece in re.findall(r"[.\-]?[^.\-]+|[.\-]+", part):
-            if not fits(line + piece):
-                if line:
-                    lines.append(line)
-                line = ""
-                for ch in piece:
-                    if line and not fits(line + ch):
-                        lines.append(line)
-                        line = ""
-                    line += ch
-            else:
-                line += piece
-    if line:
-        lines.append(line)
-    return lines
 
 
 # --- Layout --------------------------------------------------------------------
@@ -441,9 +290,9 @@ def _listen(sheet: _Sheet, url: str) -> None:
     """The code on the left; on its right what to do with it, and the same
     address written out for typing."""
     pdf = sheet.pdf
-    qr = _qr(url)
-    module = QR_SYMBOL_MM / qr.symbol_size(scale=1, border=0)[0]
-    quiet = QR_BORDER * module
+    code = qr.make(url)
+    module = QR_SYMBOL_MM / code.symbol_size(scale=1, border=0)[0]
+    quiet = qr.BORDER * module
     # The symbol lines up with the text above it; its quiet zone (4 modules
     # of white) reaches into the margin, where nothing else is drawn either.
     qr_top = pdf.get_y() + quiet
@@ -454,7 +303,7 @@ def _listen(sheet: _Sheet, url: str) -> None:
     # In reading order: the heading, the code, then the words beside it.
     sheet.text(_words(sheet, "handout_scan"), sheet.style("heading", bold=True, colour=HEADING),
                x=x, width=width)
-    _draw_qr(pdf, qr, LEFT, qr_top, module)
+    _draw_qr(pdf, code, LEFT, qr_top, module)
     sheet.space(2)
     sheet.text(_words(sheet, "handout_camera"), body, x=x, width=width)
     sheet.space(3)
@@ -537,11 +386,11 @@ def _licence(sheet: _Sheet) -> float:
     return top
 
 
-def _draw_qr(pdf: FPDF, qr: segno.QRCode, x: float, y: float, module: float) -> None:
+def _draw_qr(pdf: FPDF, code: segno.QRCode, x: float, y: float, module: float) -> None:
     """Each run of dark modules as one rectangle, overlapping the next row by a
     hair so that no viewer shows seams between rows."""
     pdf.set_fill_color(0, 0, 0)
-    for r, row in enumerate(qr.matrix_iter(scale=1, border=0)):
+    for r, row in enumerate(code.matrix_iter(scale=1, border=0)):
         c = 0
         row = list(row)
         while c < len(row):

@@ -171,7 +171,7 @@ def engine_names() -> list[str]:
     return list(_BUILT_IN)
 
 
-def load_engine_class(name: str) -> type:
+def load_engine_class(name: str) -> type[EngineBase]:
     spec = _BUILT_IN.get(name, name)
     module_name, _, class_name = spec.partition(":")
     if not class_name:
@@ -180,9 +180,16 @@ def load_engine_class(name: str) -> type:
             "(or package.module:ClassName for an engine of your own)"
         )
     try:
-        return getattr(importlib.import_module(module_name), class_name)
+        found = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as exc:
         raise EngineError(f"cannot load speech engine '{name}': {exc}") from None
+    # Checked here, once, rather than failing later in a speech process with
+    # an AttributeError on a member the class never had (EngineBase gives the
+    # optional ones their defaults).
+    if not (isinstance(found, type) and issubclass(found, EngineBase)):
+        raise EngineError(f"speech engine '{name}' is not an engine class: subclass "
+                          "audio_guide.speaking.engine.EngineBase and give it version, voices and synthesize")
+    return found
 
 
 def get_engine(name: str) -> Engine:
