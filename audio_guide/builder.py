@@ -19,10 +19,11 @@ from . import phrases as strings
 from .audio import codecs
 from .audio.tags import Tags, render_id3
 from .errors import ConfigError, ContentError, EngineError
-from .model import (
-    COVER_FILE, FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, PAGE_FILE, QR_PNG_FILE, QR_SVG_FILE, ChapterMark, Edition,
-    Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher,
+from .layout import (
+    COVER_FILE, FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, OPML_FILE, PAGE_FILE, QR_PNG_FILE, QR_SVG_FILE,
+    CATALOG_FILE, TOP_LEVEL_FILES, audiobook, full_audio, logo_file,
 )
+from .model import ChapterMark, Edition, Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher
 from .ffmpeg import ffmpeg_version
 from .keys import cache_key, file_sha256, library_version
 from .publishing import feed, manifest, page, transcripts
@@ -38,7 +39,6 @@ CHAPTER_LEAD_MS = 150  # a chapter starts just before its heading's first word
 # Where `audio-guide serve` publishes by default: links work for trying an
 # edition out on this computer until a public base URL is given.
 LOCAL_BASE_URL = "http://127.0.0.1:8000/"
-OPML = "feeds.opml"
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
         for plan in plans:
             plan.identity.save()
 
-    writer.publish([e.guide.slug for e in result.editions], [OPML, PAGE_FILE], save_identities)
+    writer.publish([e.guide.slug for e in result.editions], list(TOP_LEVEL_FILES), save_identities)
     progress(done[0], total, f"published: {options.out_dir}")
     return result
 
@@ -200,15 +200,13 @@ def _publish(plan: _Plan, entries: list[Rendered], options: BuildOptions, base_u
     episodes = tuple(_write_episode(folder, plan, n, entry, tags)
                      for n, entry in enumerate(entries, start=1))
     full = _write_full_edition(folder, guide, entries, episodes, tags, options.m4b)
-    site = options.site
+    site, logo = options.site, None
     if site.logo:  # published beside the page, which links it by a relative path
-        logo = f"logo{Path(site.logo).suffix.lower()}"
+        logo = logo_file(site.logo)
         folder.write(logo, Path(site.logo).read_bytes())
-        site = replace(site, logo=logo)
-    edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER_FILE, episodes, full, site)
+    edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER_FILE, episodes, full, site, logo)
     folder.write(PAGE_FILE, page.render_page(edition))
-    # The handout reads the logo from where the clinic keeps it.
-    _write_handout(folder, replace(edition, site=options.site), Cache(options.cache_dir))
+    _write_handout(folder, edition, Cache(options.cache_dir))
     folder.write(FEED_FILE, feed.rss(edition))
     folder.write(MANIFEST_FILE, manifest.render(writer.written_in(guide.slug)))
     return edition
@@ -280,28 +278,28 @@ def _write_full_edition(folder: _Folder, guide: Guide, entries: list[Rendered], 
         return tuple(ChapterMark(s.title, a, b) for s, a, b in zip(guide.sections, starts, starts[1:] + [length]))
 
     title = strings.text(guide.language, "complete", guide=guide.title)
-    full_audio = f"audio/{guide.slug}-complete.mp3"
+    mp3 = full_audio(guide.slug)
     joined = folder.writer.scratch("joined")
     with open(joined, "wb") as out:
         starts, length = codecs.join_frames([e.mp3 for e in entries], "mp3", out)
     marks = section_marks(starts, length)
     words = "\n\n".join("\n".join(line.text for line in e.lines) for e in episodes)
     tag = render_id3(Tags(title=title, track=1, tracks=1, lyrics=words, chapters=marks, **tags))
-    with folder.stream(full_audio) as out, open(joined, "rb") as frames:
+    with folder.stream(mp3) as out, open(joined, "rb") as frames:
         out.write(tag)
         shutil.copyfileobj(frames, out)
-    audiobook = None
+    m4b_file = None
     if m4b:
         with open(joined, "wb") as out:
             starts, aac_length = codecs.join_frames([e.aac for e in entries], "aac", out)
-        audiobook = f"audio/{guide.slug}-complete.m4b"
+        m4b_file = audiobook(guide.slug)
         metadata = {"title": title, "album": guide.title, "artist": tags["artist"], "genre": "Audiobook",
                     "date": tags["date"], "comment": guide.description, "copyright": tags["copyright"]}
         chapters = [(m.title, m.start, m.end) for m in section_marks(starts, aac_length)]
-        with folder.by_tool(audiobook) as target:
+        with folder.by_tool(m4b_file) as target:
             codecs.mux_m4b(joined, chapters, metadata, target)
     joined.unlink()
-    return FullEdition(full_audio, folder.writer.sizes[f"{folder.slug}/{full_audio}"], length, marks, audiobook)
+    return FullEdition(mp3, folder.writer.sizes[f"{folder.slug}/{mp3}"], length, marks, m4b_file)
 
 
 def _write_episode_texts(folder: _Folder, guide: Guide, episode: Episode) -> None:
@@ -318,6 +316,6 @@ def _write_episode_texts(folder: _Folder, guide: Guide, episode: Episode) -> Non
 
 
 def _write_top_level(writer: Writer, editions: list[Edition]) -> None:
-    writer.write(OPML, feed.opml(editions))
+    writer.write(OPML_FILE, feed.opml(editions))
     if len(editions) > 1:
-        writer.write(PAGE_FILE, page.render_catalog(editions))
+        writer.write(CATALOG_FILE, page.render_catalog(editions))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field, replace
 
+from . import layout
+
 
 @dataclass(frozen=True)
 class Sentence:
@@ -116,16 +118,6 @@ class Guide:
 # What a build made: the published edition, as the feed, transcripts and pages
 # see it. Paths are relative to the guide's output folder; times are ms.
 
-# A guide's files beside its episodes.
-PAGE_FILE = "index.html"
-FEED_FILE = "feed.xml"
-COVER_FILE = "cover.jpg"
-HANDOUT_FILE = "handout.pdf"
-QR_PNG_FILE = "qr.png"
-QR_SVG_FILE = "qr.svg"
-MANIFEST_FILE = "SHA256SUMS"  # every other file's checksum, as sha256sum writes them
-
-
 @dataclass(frozen=True)
 class ChapterMark:
     title: str
@@ -156,10 +148,7 @@ class EpisodeFiles:
 
     @classmethod
     def for_section(cls, number: int, section_id: str) -> "EpisodeFiles":
-        stem = f"{number:02d}-{section_id}"
-        return cls(audio=f"audio/{stem}.mp3", vtt=f"transcripts/{stem}.vtt", srt=f"transcripts/{stem}.srt",
-                   txt=f"transcripts/{stem}.txt", html=f"transcripts/{stem}.html",
-                   chapters=f"chapters/{stem}.chapters.json")
+        return cls(**layout.episode_paths(number, section_id))
 
 
 @dataclass(frozen=True)
@@ -191,7 +180,7 @@ class Site:
 
     clinic_name: str | None = None
     contact: str | None = None  # one line: phone, email, address or web page
-    logo: str | None = None  # path of a PNG or JPEG
+    logo: str | None = None  # where the clinic keeps its logo: a PNG or JPEG file
 
 
 def publisher(guide: Guide, site: Site) -> str:
@@ -210,10 +199,11 @@ class Edition:
     episodes: tuple[Episode, ...]
     full: FullEdition
     site: Site = Site()
+    logo: str | None = None  # the clinic's logo as published, beside the page (site.logo is its source)
 
     def url(self, relative: str) -> str:
         return self.base_url + relative
 
     @property
     def feed_url(self) -> str:
-        return self.url(FEED_FILE)
+        return self.url(layout.FEED_FILE)

@@ -43,11 +43,11 @@ from ..errors import AudioGuideError
 from ..ffmpeg import run_ffmpeg
 from ..publishing import manifest
 from ..publishing.feed import NS
-from ..model import COVER_FILE, FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, PAGE_FILE, QR_PNG_FILE, QR_SVG_FILE, EpisodeFiles
+from ..layout import COVER_FILE, FEED_FILE, GUIDE_FILES, PAGE_FILE, audiobook, full_audio, logo_file
+from ..model import EpisodeFiles
 
-GUIDE_FILES = frozenset({PAGE_FILE, FEED_FILE, COVER_FILE, HANDOUT_FILE, QR_PNG_FILE, QR_SVG_FILE, MANIFEST_FILE,
-                         "logo.png", "logo.jpg", "logo.jpeg"})
-TOP_LEVEL_FILES = frozenset({"feeds.opml", PAGE_FILE})
+# What a guide folder may hold besides what its feed names (and the logo the page shows).
+EXPECTED = frozenset(GUIDE_FILES) | {logo_file(f"logo{kind}") for kind in (".png", ".jpg", ".jpeg")}
 DURATION_TOLERANCE_S = 1.0
 LOUDNESS_TOLERANCE_LU = 1.0
 TRUE_PEAK_LIMIT_DBTP = -1.0
@@ -519,7 +519,7 @@ class _GuideCheck:
         slug = self.folder.name
         page = self.folder / PAGE_FILE
         page_text = page.read_text(encoding="utf-8", errors="replace") if page.is_file() else ""
-        full = {f"audio/{slug}-complete.mp3", f"audio/{slug}-complete.m4b"}
+        full = {full_audio(slug), audiobook(slug)}
         for path in sorted(self.folder.rglob("*")):
             relative = path.relative_to(self.folder).as_posix()
             if path.is_dir():
@@ -527,7 +527,7 @@ class _GuideCheck:
                     self.problem(relative + "/", "hidden folder left over in the guide folder: delete it before "
                                                  "publishing")
                 continue
-            if relative in GUIDE_FILES or relative in self.referenced:
+            if relative in EXPECTED or relative in self.referenced:
                 continue
             if relative in full:
                 if f'"{relative}"' not in page_text and f"'{relative}'" not in page_text:

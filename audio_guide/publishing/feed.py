@@ -16,7 +16,8 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Sequence
 
-from ..model import PAGE_FILE, ChapterMark, Edition, Episode, publisher
+from ..layout import PAGE_FILE
+from ..model import ChapterMark, Edition, Episode, publisher
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..keys import file_sha256
-from ..model import MANIFEST_FILE
+from ..layout import MANIFEST_FILE
 
 
 def _files(folder: Path) -> list[str]:

@@ -28,7 +28,8 @@ from typing import Sequence
 from urllib.parse import quote, urlsplit
 
 from .. import phrases as strings
-from ..model import FEED_FILE, HANDOUT_FILE, Edition, Episode, Line
+from ..layout import FEED_FILE, HANDOUT_FILE, OPML_FILE
+from ..model import Edition, Episode, Line
 from .transcripts import paragraphs
 
 ASSETS = Path(__file__).with_name("assets")
@@ -111,22 +112,6 @@ def _hidden(text: str) -> str:
     return f'<span class="visually-hidden">{text}</span>'
 
 
-def _linkable(path: str | None) -> str | None:
-    """``path`` as an href if the page can link it: a web address, or a path
-    relative to the guide's folder. A path on the building computer is not."""
-    if not path:
-        return None
-    parts = urlsplit(path)
-    if parts.scheme in ("http", "https") and parts.netloc:
-        return path
-    if parts.scheme or path.startswith(("/", "\\")) or ".." in Path(path).parts or re.match(r"^[A-Za-z]:", path):
-        return None
-    return path
-
-
-# Subscribing --------------------------------------------------------------
-
-
 def app_links(feed_url: str) -> list[tuple[str, str]]:
     """(app, link) pairs that open a podcast app at the subscribe screen."""
     bare = feed_url.split("://", 1)[-1]
@@ -197,10 +182,9 @@ def _script_words(lang: str) -> str:
 
 
 def _branding(edition: Edition) -> str:
-    site = edition.site
-    if not (site.clinic_name or site.contact or _linkable(site.logo)):
+    site, logo = edition.site, edition.logo
+    if not (site.clinic_name or site.contact or logo):
         return ""
-    logo = _linkable(site.logo)
     # With the clinic's name written beside it, the logo is decoration: alt="".
     alt = "" if site.clinic_name else _t(edition.guide.language, "clinic_logo")
     image = f'<img class="logo" src="{_e(logo)}" alt="{alt}" height="48">' if logo else ""
@@ -512,7 +496,7 @@ def render_catalog(editions: Sequence[Edition]) -> str:
         '<main id="page_main" tabindex="-1">',
         '<div class="wrap">',
         f'<ul class="catalog" role="list">\n{entries}\n</ul>',
-        '<p class="opml"><a href="feeds.opml" type="text/x-opml">All the podcast feeds in one file (OPML)</a>, '
+        f'<p class="opml"><a href="{OPML_FILE}" type="text/x-opml">All the podcast feeds in one file (OPML)</a>, '
         "for podcast apps that import a list.</p>",
         "</div>",
         "</main>",
