@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Sequence
 from urllib.parse import quote, urlsplit
 
+from .. import durations
 from .. import phrases as strings
 from ..model import FEED_FILE, HANDOUT_FILE, Edition, Episode, Line
 from . import markup, transcripts
@@ -42,20 +43,6 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 # Formatting ---------------------------------------------------------------
 
 
-def clock(ms: int) -> str:
-    """A length as a player shows it: 4:02, or 1:04:02 past the hour."""
-    hours, rest = divmod(round(ms / 1000), 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
-def _iso8601(ms: int) -> str:
-    """The same length for machines (a <time> element's datetime)."""
-    hours, rest = divmod(round(ms / 1000), 3600)
-    minutes, seconds = divmod(rest, 60)
-    return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + f"{seconds}S"
-
-
 def _size(size: int) -> str:
     """Bytes as people on a metered phone plan read them."""
     if size < 1024 * 1024:
@@ -70,12 +57,6 @@ def _seconds(ms: int) -> str:
 
 def _direction(language: str) -> str:
     return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
-
-
-def _plural(count: int, word: str, language: str = "en") -> str:
-    if word == "section":
-        return strings.count(language, count)
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _linkable(path: str | None) -> str | None:
@@ -118,7 +99,7 @@ def render_page(edition: Edition) -> str:
         edition=edition, guide=guide, site=edition.site, logo=_linkable(edition.site.logo),
         page_title=f"{guide.title}: {guide.subtitle}" if guide.subtitle else guide.title,
         summary=guide.description or guide.subtitle or guide.title, album=guide.subtitle or guide.title,
-        script_words=_script_words(lang), sections=_plural(len(edition.episodes), "section", lang),
+        script_words=_script_words(lang), sections=strings.count(lang, len(edition.episodes)),
         runs=[transcripts.runs(_shown(episode)) for episode in edition.episodes],
         apps=app_links(edition.feed_url), local=urlsplit(edition.feed_url).hostname in LOCAL_HOSTS,
         speeds=SPEEDS, skip_back=SKIP_BACK_S, skip_forward=SKIP_FORWARD_S, feed_file=FEED_FILE,
@@ -128,7 +109,7 @@ def render_page(edition: Edition) -> str:
 def _common(lang: str) -> dict:
     """What every page's template needs: its language and how to write times."""
     return dict(lang=lang, direction=_direction(lang), say=markup.phrases(lang),
-                month=lambda number: strings.month(lang, number), clock=clock, iso8601=_iso8601)
+                month=lambda number: strings.month(lang, number), clock=durations.clock, iso8601=durations.iso8601)
 
 
 # What page.js writes itself, as data-words-<key> (English is its own default).
@@ -156,14 +137,11 @@ def _shown(episode: Episode) -> list[Line]:
 def render_catalog(editions: Sequence[Edition]) -> str:
     """A page listing every guide (templates/catalog.html), to be written to
     ``index.html`` in the output folder when it holds several guides."""
-    languages = {edition.guide.language for edition in editions}
     # One language for all: it is the page's. Several: each guide's entry says its own.
-    lang = languages.pop() if len(languages) == 1 else "en"
+    lang = strings.shared_language(edition.guide.language for edition in editions)
     clinics = {edition.site.clinic_name for edition in editions}
     clinic = clinics.pop() if len(clinics) == 1 else None
     contact = next((edition.site.contact for edition in editions if edition.site.contact), None) if clinic else None
     return markup.render(
-        "catalog.html", **_common(lang), style=markup.asset("page.css"), editions=editions,
-        heading=f"Audio guides from {clinic}" if clinic else "Audio guides", contact=contact,
-        phrases=markup.phrases, count=lambda language, number: _plural(number, "section", language),
-        slug_href=lambda slug: quote(slug) + "/")
+        "catalog.html", **_common(lang), style=markup.asset("page.css"), editions=editions, clinic=clinic,
+        contact=contact, phrases=markup.phrases, count=strings.count, slug_href=lambda slug: quote(slug) + "/")

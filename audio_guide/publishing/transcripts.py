@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from .. import durations
 from ..model import Line
 from . import markup
 
@@ -60,11 +61,8 @@ def cues(lines: Sequence[Line]) -> list[Cue]:
     return result
 
 
-def _clock(ms: int, separator: str) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+def _timing(cue: Cue, separator: str = ".") -> str:
+    return f"{durations.timestamp(cue.start, separator)} --> {durations.timestamp(cue.end, separator)}"
 
 
 def to_vtt(lines: Sequence[Line], language: str) -> str:
@@ -72,14 +70,14 @@ def to_vtt(lines: Sequence[Line], language: str) -> str:
     for number, cue in enumerate(cues(lines), start=1):
         # A cue's text may not contain "-->"; escape the characters VTT reserves.
         text = [t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for t in cue.lines]
-        out += [str(number), f"{_clock(cue.start, '.')} --> {_clock(cue.end, '.')}", *text, ""]
+        out += [str(number), _timing(cue), *text, ""]
     return "\n".join(out)
 
 
 def to_srt(lines: Sequence[Line]) -> str:
     out = []
     for number, cue in enumerate(cues(lines), start=1):
-        out += [str(number), f"{_clock(cue.start, ',')} --> {_clock(cue.end, ',')}", *cue.lines, ""]
+        out += [str(number), _timing(cue, ","), *cue.lines, ""]  # SRT writes a comma before the milliseconds
     return "\n".join(out)
 
 
@@ -119,8 +117,7 @@ def runs(lines: Sequence[Line]) -> list[tuple[str, list[list[Line]]]]:
 def to_html(lines: Sequence[Line], *, guide_title: str, section_title: str, number: int, total: int,
             language: str, audio_href: str, duration_ms: int) -> str:
     """A standalone, accessible transcript page (templates/transcript.html)."""
-    minutes, seconds = divmod(round(duration_ms / 1000), 60)
     return markup.render("transcript.html", lang=language, direction=None, style=markup.asset("transcript.css"),
                          say=markup.phrases(language), runs=runs(lines), guide_title=guide_title,
                          section_title=section_title, number=number, total=total, audio_href=audio_href,
-                         length=f"{minutes}:{seconds:02d}")
+                         length=durations.clock(duration_ms))
