@@ -1,6 +1,6 @@
 """The words audio-guide adds around a guide's own (announcements, the
-listening page and its script, the HTML transcript, the handout), per
-language.
+listening page and its script, the catalog, the feed's descriptions, the
+HTML transcript, the handout), per language.
 
 A guide's language picks its table by its primary subtag (es-MX reads
 ``es``); a language without a table, or a string a table lacks, falls back
@@ -9,6 +9,8 @@ are ``str.format`` templates.
 """
 
 from __future__ import annotations
+
+from typing import Iterable
 
 ENGLISH = "en"
 
@@ -95,6 +97,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "shared_by": "Shared by {clinic}.",
         "clinic_logo": "Clinic logo",
         "date": "{day} {month} {year}",
+        # The catalog of several guides (and the title of their OPML list).
+        "catalog_title": "Audio guides",
+        "catalog_title_from": "Audio guides from {clinic}",
+        "catalog_skip": "Skip to the guides",
+        "catalog_intro": "Each guide is read aloud, with its words to read along. Listen here, download it, or "
+                         "follow it in a podcast app.",
+        "catalog_opml": "{link}, for podcast apps that import a list.",
+        "catalog_opml_link": "All the podcast feeds in one file (OPML)",
+        # An episode's description in the feed (the channel's ends with shared_by).
+        "feed_transcript": "Read the transcript",
+        "feed_page": "Listen on the page",
         "months": "January February March April May June July August September October November December",
         # The printable handout.
         "handout_scan": "Listen on your phone: scan the code",
@@ -192,6 +205,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "shared_by": "Compartido por {clinic}.",
         "clinic_logo": "Logotipo de la clínica",
         "date": "{day} de {month} de {year}",
+        "catalog_title": "Guías en audio",
+        "catalog_title_from": "Guías en audio de {clinic}",
+        "catalog_skip": "Ir a las guías",
+        "catalog_intro": "Cada guía se lee en voz alta, con su texto para leer mientras escucha. Escúchela aquí, "
+                         "descárguela o sígala en una aplicación de pódcast.",
+        "catalog_opml": "{link}, para las aplicaciones de pódcast que importan una lista.",
+        "catalog_opml_link": "Todos los canales de pódcast en un solo archivo (OPML)",
+        "feed_transcript": "Leer la transcripción",
+        "feed_page": "Escuchar en la página",
         "months": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
         "handout_scan": "Escuche en su teléfono: escanee el código",
         "handout_camera": "Abra la cámara del teléfono, apúntela al código y toque el enlace que aparece.",
@@ -215,6 +237,13 @@ def table(language: str) -> dict[str, str]:
     """The strings for ``language`` (a BCP 47 tag), English where it has none."""
     own = STRINGS.get(language.split("-")[0].lower(), {})
     return {**STRINGS[ENGLISH], **own}
+
+
+def shared_language(languages: Iterable[str]) -> str:
+    """The language of what lists several guides (the catalog, the OPML
+    list): theirs when they share one, else English."""
+    distinct = set(languages)
+    return distinct.pop() if len(distinct) == 1 else ENGLISH
 
 
 def text(language: str, key: str, **values: object) -> str:

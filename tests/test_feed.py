@@ -16,6 +16,7 @@ from mutagen.id3 import ID3
 from PIL import Image
 
 from audio_guide import BuildOptions, build
+from audio_guide.durations import whole_seconds
 
 from .conftest import ROOT, ffprobe
 
@@ -90,7 +91,7 @@ def test_feedparser_reads_the_feed_without_complaint(main_feed):
     for entry, episode in zip(fp.entries, ed.episodes):
         assert entry.id == episode.guid and entry.guidislink is False
         assert entry.itunes_episode == str(episode.number)
-        assert entry.itunes_duration == str(round(episode.duration_ms / 1000))
+        assert entry.itunes_duration == str(whole_seconds(episode.duration_ms))
         [enclosure] = [link for link in entry.links if link.rel == "enclosure"]
         assert int(enclosure.length) == local(ed, folder, enclosure.href).stat().st_size
         assert entry.podcast_transcript["type"] == "text/vtt"

@@ -16,6 +16,8 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Sequence
 
+from .. import durations
+from .. import phrases as strings
 from ..layout import PAGE_FILE
 from ..model import ChapterMark, Edition, Episode, publisher
 
@@ -49,13 +51,8 @@ def _add(parent: ET.Element, name: str, content: str | None = None, /, **attribu
 
 
 def seconds(ms: int) -> float:
+    """A time as JSON chapters give it: a number of seconds, to the millisecond."""
     return round(ms / 1000, 3)
-
-
-def psc_time(ms: int) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
 def chapters_json(chapters: Sequence[ChapterMark]) -> str:
@@ -86,9 +83,10 @@ def _text_as_html(text: str) -> str:
 
 def _item_description(edition: Edition, episode: Episode) -> str:
     e = html.escape
+    words = strings.table(edition.guide.language)
     return (f"<p>{_text_as_html(opening_words(episode))}</p>"
-            f'<p><a href="{e(edition.url(episode.files.html))}">Read the transcript</a> · '
-            f'<a href="{e(edition.url(PAGE_FILE))}#{e(episode.section.id)}">Listen on the page</a></p>')
+            f'<p><a href="{e(edition.url(episode.files.html))}">{e(words["feed_transcript"])}</a> · '
+            f'<a href="{e(edition.url(PAGE_FILE))}#{e(episode.section.id)}">{e(words["feed_page"])}</a></p>')
 
 
 def rss(edition: Edition) -> bytes:
@@ -98,7 +96,7 @@ def rss(edition: Edition) -> bytes:
     _add(channel, "title", guide.title)
     description = guide.description or guide.subtitle or guide.title
     if edition.site.clinic_name:
-        description += f"\n\nShared by {edition.site.clinic_name}." + \
+        description += "\n\n" + strings.text(guide.language, "shared_by", clinic=edition.site.clinic_name) + \
             (f" {edition.site.contact}" if edition.site.contact else "")
     # Truncated before escaping, with room for what escaping adds.
     _add(channel, "description", _text_as_html(_truncate_utf8(description, DESCRIPTION_LIMIT - 400)))
@@ -144,7 +142,7 @@ def _item(channel: ET.Element, edition: Edition, episode: Episode) -> None:
     _add(item, "guid", episode.guid, isPermaLink="false")
     _add(item, "pubDate", email.utils.format_datetime(episode.published))
     _add(item, "itunes:title", episode.section.title)
-    _add(item, "itunes:duration", str(round(episode.duration_ms / 1000)))
+    _add(item, "itunes:duration", str(durations.whole_seconds(episode.duration_ms)))
     _add(item, "itunes:episode", str(episode.number))
     _add(item, "itunes:episodeType", "full")
     _add(item, "itunes:explicit", "false")
@@ -157,14 +155,14 @@ def _item(channel: ET.Element, edition: Edition, episode: Episode) -> None:
         _add(item, "podcast:transcript", **attributes)
     chapters = _add(item, "psc:chapters", version="1.2")
     for chapter in episode.chapters:
-        _add(chapters, "psc:chapter", start=psc_time(chapter.start), title=chapter.title)
+        _add(chapters, "psc:chapter", start=durations.timestamp(chapter.start), title=chapter.title)
 
 
 def opml(editions: Sequence[Edition]) -> bytes:
     """Every guide's feed, for clinics that publish more than one."""
     root = ET.Element("opml", {"version": "2.0"})
     head = _add(root, "head")
-    _add(head, "title", "Audio guides")
+    _add(head, "title", strings.text(strings.shared_language(e.guide.language for e in editions), "catalog_title"))
     body = _add(root, "body")
     for edition in editions:
         _add(body, "outline", type="rss", text=edition.guide.title, title=edition.guide.title,

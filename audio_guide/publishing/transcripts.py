@@ -8,13 +8,13 @@ starting at the engine's time for its first word.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from .. import phrases as strings
+from .. import durations
 from ..model import Line
+from . import markup
 
 LINE_CHARS = 65
 CUE_LINES = 2
@@ -61,11 +61,8 @@ def cues(lines: Sequence[Line]) -> list[Cue]:
     return result
 
 
-def _clock(ms: int, separator: str) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+def _timing(cue: Cue, separator: str = ".") -> str:
+    return f"{durations.timestamp(cue.start, separator)} --> {durations.timestamp(cue.end, separator)}"
 
 
 def to_vtt(lines: Sequence[Line], language: str) -> str:
@@ -73,14 +70,14 @@ def to_vtt(lines: Sequence[Line], language: str) -> str:
     for number, cue in enumerate(cues(lines), start=1):
         # A cue's text may not contain "-->"; escape the characters VTT reserves.
         text = [t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for t in cue.lines]
-        out += [str(number), f"{_clock(cue.start, '.')} --> {_clock(cue.end, '.')}", *text, ""]
+        out += [str(number), _timing(cue), *text, ""]
     return "\n".join(out)
 
 
 def to_srt(lines: Sequence[Line]) -> str:
     out = []
     for number, cue in enumerate(cues(lines), start=1):
-        out += [str(number), f"{_clock(cue.start, ',')} --> {_clock(cue.end, ',')}", *cue.lines, ""]
+        out += [str(number), _timing(cue, ","), *cue.lines, ""]  # SRT writes a comma before the milliseconds
     return "\n".join(out)
 
 
@@ -104,57 +101,23 @@ def to_text(lines: Sequence[Line]) -> str:
     return "\n\n".join(out) + "\n"
 
 
-_STYLE = """
-body { font: 1.125rem/1.6 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328;
-       background: #fbfaf7; }
-main { max-width: 40rem; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
-h1 { font-size: 1.6rem; line-height: 1.25; } h2 { font-size: 1.25rem; margin-top: 2rem; }
-.meta { color: #4a4f55; }
-a { color: #0b5a6b; } a:focus-visible { outline: 3px solid #0b5a6b; outline-offset: 2px; }
-"""
+def runs(lines: Sequence[Line]) -> list[tuple[str, list[list[Line]]]]:
+    """paragraphs() as the HTML transcripts lay them out: (role, groups),
+    where the list items that follow each other make one list ("item", one
+    group per item) and anything else is one group of its own."""
+    result: list[tuple[str, list[list[Line]]]] = []
+    for role, group in paragraphs(lines):
+        if role == "item" and result and result[-1][0] == "item":
+            result[-1][1].append(group)
+        else:
+            result.append((role, [group]))
+    return result
 
 
 def to_html(lines: Sequence[Line], *, guide_title: str, section_title: str, number: int, total: int,
             language: str, audio_href: str, duration_ms: int) -> str:
-    """A standalone, accessible transcript page; each sentence carries its
-    times (data-start, data-end in ms) for players that follow along."""
-    e = html.escape
-    minutes, seconds = divmod(round(duration_ms / 1000), 60)
-    length = f"{minutes}:{seconds:02d}"
-
-    def say(key, **values):  # the page's own words, in the guide's language
-        return strings.text(language, key, **values)
-
-    body, in_list = [], False
-    for role, group in paragraphs(lines):
-        spans = " ".join(f'<span data-start="{line.start}" data-end="{line.end}">{e(line.text)}</span>'
-                         for line in group)
-        if role == "item" and not in_list:
-            body.append("<ul>")
-        elif role != "item" and in_list:
-            body.append("</ul>")
-        in_list = role == "item"
-        tag = {"heading": "h2", "item": "li"}.get(role, "p")
-        body.append(f"<{tag}>{spans}</{tag}>")
-    if in_list:
-        body.append("</ul>")
-    return "\n".join([
-        "<!DOCTYPE html>",
-        f'<html lang="{e(language)}">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(say('transcript_title', section=section_title, guide=guide_title))}</title>",
-        f"<style>{_STYLE}</style>",
-        "</head>",
-        "<body>",
-        "<main>",
-        f"<h1>{e(section_title)}</h1>",
-        f'<p class="meta">{e(say("transcript_meta", guide=guide_title, number=number, total=total, length=length))} '
-        f'<a href="{e(audio_href)}">{e(say("transcript_download"))}</a></p>',
-        *body,
-        "</main>",
-        "</body>",
-        "</html>",
-        "",
-    ])
+    """A standalone, accessible transcript page (templates/transcript.html)."""
+    return markup.render("transcript.html", lang=language, direction=None, style=markup.asset("transcript.css"),
+                         say=markup.phrases(language), runs=runs(lines), guide_title=guide_title,
+                         section_title=section_title, number=number, total=total, audio_href=audio_href,
+                         length=durations.clock(duration_ms))
