@@ -1,0 +1,192 @@
+"""A guide's edition, written: its sections as rendered (speaking/workers.py)
+tagged, joined into the full edition, and published with their transcripts,
+chapters, feed, page, handout, cover and checksums, every file through the
+writer (writer.py), named by layout.py."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .. import phrases as strings
+from ..audio import codecs
+from ..audio.tags import Tags, render_id3
+from ..keys import cache_key, file_sha256, library_version
+from ..layout import (
+    CATALOG_FILE, COVER_FILE, FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, OPML_FILE, PAGE_FILE, QR_PNG_FILE,
+    QR_SVG_FILE, audiobook, full_audio, logo_file,
+)
+from ..model import ChapterMark, Edition, Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher
+from ..reading import identity
+from ..speaking.script import chapter_titles
+from ..speaking.workers import PIPELINE_VERSION, Cache, Job, Rendered
+from . import feed, manifest, page, transcripts
+from .writer import Writer
+
+CHAPTER_LEAD_MS = 150  # a chapter starts just before its heading's first word
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A guide's edition before anything is spoken: its voice, the requests
+    that render its sections, its identity and its cover."""
+
+    guide: Guide
+    voice: str
+    rate: int
+    jobs: list[Job]
+    identity: identity.Identity
+    cover: bytes
+
+
+def _episode_chapters(job: Job, entry: Rendered, titles: list[str]) -> tuple[ChapterMark, ...]:
+    starts = [0]
+    for i, utterance in enumerate(job.utterances):
+        if utterance.chapter == len(starts) and i:
+            previous_end = entry.spoken[i - 1].end
+            starts.append(max(previous_end, entry.spoken[i].start - CHAPTER_LEAD_MS))
+    ends = starts[1:] + [entry.duration_ms]
+    return tuple(ChapterMark(t, s, e) for t, s, e in zip(titles, starts, ends))
+
+
+def publish_guide(plan: Plan, entries: list[Rendered], site: Site, m4b: bool, cache: Cache, base_url: str,
+                  public: bool, writer: Writer) -> Edition:
+    """Write a guide's whole edition, in its folder, through ``writer``:
+    ``entries`` are its sections as rendered, ``public`` says whether
+    ``base_url`` is where it will be published (its feed's guid is then
+    kept), and ``m4b`` asks for the audiobook too."""
+    guide = plan.guide
+    folder = _Folder(writer, guide.slug)
+    guide_url = f"{base_url}{guide.slug}/"
+    feed_url = guide_url + FEED_FILE
+    identity.assign(plan.identity, guide, feed_url if public else None)
+    podcast_guid = plan.identity.podcast_guid or identity.podcast_guid(feed_url)
+    folder.write(COVER_FILE, plan.cover)
+    tags = dict(album=guide.title, artist=publisher(guide, site), language=guide.language,
+                copyright=guide.copyright or guide.license, description=guide.description,
+                date=guide.published.isoformat() if guide.published else None, cover_jpeg=plan.cover)
+    episodes = tuple(_write_episode(folder, plan, n, entry, tags)
+                     for n, entry in enumerate(entries, start=1))
+    full = _write_full_edition(folder, guide, entries, episodes, tags, m4b)
+    logo = None
+    if site.logo:  # published beside the page, which links it by a relative path
+        logo = logo_file(site.logo)
+        folder.write(logo, Path(site.logo).read_bytes())
+    edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER_FILE, episodes, full, site, logo)
+    folder.write(PAGE_FILE, page.render_page(edition))
+    _write_handout(folder, edition, cache)
+    folder.write(FEED_FILE, feed.rss(edition))
+    folder.write(MANIFEST_FILE, manifest.render(writer.written_in(guide.slug)))
+    return edition
+
+
+class _Folder:
+    """A guide's folder in the writer: paths relative to it."""
+
+    def __init__(self, writer: Writer, slug: str):
+        self.writer, self.slug = writer, slug
+
+    def write(self, relative: str, data: bytes | str) -> int:
+        return self.writer.write(f"{self.slug}/{relative}", data)
+
+    def stream(self, relative: str):
+        return self.writer.stream(f"{self.slug}/{relative}")
+
+    def by_tool(self, relative: str):
+        return self.writer.by_tool(f"{self.slug}/{relative}")
+
+
+def _write_handout(folder: _Folder, edition: Edition, cache: Cache) -> None:
+    """The handout and its QR codes; the PDF from the cache when nothing it
+    shows has changed: laying out a long guide's takes seconds."""
+    # Here, not at the top: the PDF library takes a second to import (the QR
+    # library a twentieth), which most commands need not wait for.
+    from . import handout, qr
+
+    url = qr.page_url(edition)
+    folder.write(QR_PNG_FILE, qr.qr_png(url))
+    folder.write(QR_SVG_FILE, qr.qr_svg(url, edition.guide.language))
+    site = edition.site
+    # What the page shows, never where the files lie: moving the content
+    # folder, or the logo, changes no handout.
+    shown = dict(pipeline=PIPELINE_VERSION, fpdf2=library_version("fpdf2"),
+                 guide=replace(edition.guide, path="", cover=None, cover_line=None),
+                 site=replace(site, logo=file_sha256(Path(site.logo)) if site.logo else None),
+                 url=url, feed=edition.feed_url, full_ms=edition.full.duration_ms,
+                 episodes=[(e.number, e.section.title, e.duration_ms) for e in edition.episodes])
+    key = cache_key(shown)
+    pdf = cache.get_file(key, "pdf")
+    if pdf is None:
+        pdf = handout.render_handout(edition)
+        cache.put_file(key, "pdf", pdf)
+    folder.write(HANDOUT_FILE, pdf)
+
+
+def _write_episode(folder: _Folder, plan: Plan, number: int, entry: Rendered, tags: dict) -> Episode:
+    guide, job = plan.guide, plan.jobs[number - 1]
+    section = guide.sections[number - 1]
+    files = EpisodeFiles.for_section(number, section.id)
+    lines = tuple(Line(u.text, u.role, u.block, s.start, s.end, s.words) for u, s in zip(job.utterances, entry.spoken))
+    chapters = _episode_chapters(job, entry, chapter_titles(section))
+    tag = render_id3(Tags(title=section.title, track=number, tracks=len(guide.sections),
+                          lyrics="\n".join(line.text for line in lines), chapters=chapters, **tags))
+    size = folder.write(files.audio, tag + entry.mp3.read_bytes())
+    guid, published = plan.identity.episode(section.id)
+    episode = Episode(number, section, guid, published, files, size, entry.duration_ms, chapters, lines)
+    _write_episode_texts(folder, guide, episode)
+    return episode
+
+
+def _write_full_edition(folder: _Folder, guide: Guide, entries: list[Rendered], episodes: tuple[Episode, ...],
+                        tags: dict, m4b: bool) -> FullEdition:
+    """The whole guide as one MP3 (and M4B) with a chapter per section, joined
+    from the episodes' frames through a temporary file: never encoded again,
+    never held in memory whole."""
+    def section_marks(starts, length):
+        return tuple(ChapterMark(s.title, a, b) for s, a, b in zip(guide.sections, starts, starts[1:] + [length]))
+
+    title = strings.text(guide.language, "complete", guide=guide.title)
+    mp3 = full_audio(guide.slug)
+    joined = folder.writer.scratch("joined")
+    with open(joined, "wb") as out:
+        starts, length = codecs.join_frames([e.mp3 for e in entries], "mp3", out)
+    marks = section_marks(starts, length)
+    words = "\n\n".join("\n".join(line.text for line in e.lines) for e in episodes)
+    tag = render_id3(Tags(title=title, track=1, tracks=1, lyrics=words, chapters=marks, **tags))
+    with folder.stream(mp3) as out, open(joined, "rb") as frames:
+        out.write(tag)
+        shutil.copyfileobj(frames, out)
+    m4b_file = None
+    if m4b:
+        with open(joined, "wb") as out:
+            starts, aac_length = codecs.join_frames([e.aac for e in entries], "aac", out)
+        m4b_file = audiobook(guide.slug)
+        metadata = {"title": title, "album": guide.title, "artist": tags["artist"], "genre": "Audiobook",
+                    "date": tags["date"], "comment": guide.description, "copyright": tags["copyright"]}
+        chapters = [(m.title, m.start, m.end) for m in section_marks(starts, aac_length)]
+        with folder.by_tool(m4b_file) as target:
+            codecs.mux_m4b(joined, chapters, metadata, target)
+    joined.unlink()
+    return FullEdition(mp3, folder.writer.sizes[f"{folder.slug}/{mp3}"], length, marks, m4b_file)
+
+
+def _write_episode_texts(folder: _Folder, guide: Guide, episode: Episode) -> None:
+    files, lines = episode.files, episode.lines
+    audio_href = "../" + files.audio
+    folder.write(files.vtt, transcripts.to_vtt(lines, guide.language))
+    folder.write(files.srt, transcripts.to_srt(lines))
+    folder.write(files.txt, transcripts.to_text(lines))
+    folder.write(files.html, transcripts.to_html(
+        lines, guide_title=guide.title, section_title=episode.section.title, number=episode.number,
+        total=len(guide.sections), language=guide.language, audio_href=audio_href,
+        duration_ms=episode.duration_ms))
+    folder.write(files.chapters, feed.chapters_json(episode.chapters))
+
+
+def write_top_level(writer: Writer, editions: list[Edition]) -> None:
+    """The files beside the guides' folders: every feed in one OPML list, and
+    with several guides a catalog page."""
+    writer.write(OPML_FILE, feed.opml(editions))
+    if len(editions) > 1:
+        writer.write(CATALOG_FILE, page.render_catalog(editions))
