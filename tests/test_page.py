@@ -276,8 +276,9 @@ def test_everything_the_guide_wrote_is_escaped(built):
         assert html.escape(SPECIAL) in page and "🌱 שלום" in page
     page = render_page(special)
     assert html.escape(hostile) in page and "&lt;Smith&gt;" in page and "CC BY 4.0 &lt;x&gt;" in page
-    assert "/srv/secret" not in page  # a logo on the building computer is not linked
-    branded = render_page(dataclasses.replace(special, site=Site(clinic_name="Clinic", logo="logo.png")))
+    assert "/srv/secret" not in page  # where the clinic keeps its logo is never linked
+    branded = render_page(dataclasses.replace(special, site=Site(clinic_name="Clinic", logo="/srv/secret/logo.png"),
+                                              logo="logo.png"))  # the logo as published beside the page
     assert '<img class="logo" src="logo.png" alt=""' in branded
     hebrew = render_page(dataclasses.replace(edition, guide=dataclasses.replace(edition.guide, language="he")))
     assert '<html lang="he" dir="rtl">' in hebrew
