@@ -37,7 +37,7 @@ from urllib.parse import unquote
 
 import numpy as np
 
-from ..audio import loudness
+from ..audio import codecs, loudness
 from ..errors import AudioGuideError
 from ..ffmpeg import run_ffmpeg
 from ..publishing import manifest
@@ -312,7 +312,7 @@ class _GuideCheck:
         """The MP3's duration in ms from its frames, or None (with a problem)
         when it is not a whole MPEG-1 Layer III file."""
         try:
-            frames = audio.mp3_frames(data)
+            frames = codecs.mp3_frames(data)
         except (AudioGuideError, IndexError) as exc:
             self.problem(relative, f"not a valid MP3 ({exc}): rebuild the edition")
             return None
@@ -329,7 +329,7 @@ class _GuideCheck:
             self.problem(relative, f"damaged: {len(data) - end} bytes after byte {end} are not MP3 frames; "
                                    "rebuild the edition")
             return None
-        return round(len(frames) * audio.MP3_SAMPLES_PER_FRAME * 1000 / audio.MP3_SAMPLE_RATE)
+        return round(len(frames) * codecs.MP3_SAMPLES_PER_FRAME * 1000 / codecs.MP3_SAMPLE_RATE)
 
     def _chapters(self, item, what, audio_file, chapters_file, duration_ms) -> None:
         from mutagen.id3 import ID3
@@ -445,10 +445,10 @@ class _GuideCheck:
         if not len(x):
             self.problem(relative, "decodes to no audio: rebuild the edition")
             return
-        loudness = audio.integrated_loudness(x, DECODE_RATE)
-        if abs(loudness - audio.TARGET_LUFS) > LOUDNESS_TOLERANCE_LU:
-            self.problem(relative, f"integrated loudness is {loudness:.1f} LUFS, not within "
-                                   f"{LOUDNESS_TOLERANCE_LU:g} LU of the {audio.TARGET_LUFS:g} LUFS target for a "
+        measured = loudness.integrated_loudness(x, DECODE_RATE)
+        if abs(measured - loudness.TARGET_LUFS) > LOUDNESS_TOLERANCE_LU:
+            self.problem(relative, f"integrated loudness is {measured:.1f} LUFS, not within "
+                                   f"{LOUDNESS_TOLERANCE_LU:g} LU of the {loudness.TARGET_LUFS:g} LUFS target for a "
                                    "mono file: rebuild it from the guide (the build masters to the target) "
                                    "rather than editing the audio")
         peak = loudness.true_peak(x)
