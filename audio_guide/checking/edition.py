@@ -20,9 +20,10 @@ holding a feed.xml) and returns the problems it finds, each naming the file
 speech recognizer of its own (audio_guide.listen) and reports episodes whose
 words are not what their transcripts say.
 
-Only the standard library, mutagen, numpy, Pillow and ffmpeg (through
-ffmpeg.run_ffmpeg, to decode) are used: no ffprobe; --listen adds the
-optional recognizer (faster-whisper), imported only when asked for.
+Only the standard library, mutagen, Pillow and ffmpeg (through
+ffmpeg.run_ffmpeg: its ebur128 filter measures loudness) are used: no
+ffprobe; --listen adds the optional recognizer (faster-whisper), imported
+only when asked for.
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import unquote
-
-import numpy as np
 
 from ..audio import codecs, loudness
 from ..errors import AudioGuideError
@@ -57,7 +56,6 @@ END_TOLERANCE_MS = 100
 TRAILING_BYTES = 128
 COVER_MIN_PX, COVER_MAX_PX = 1400, 3000
 COVER_MAX_BYTES = 512 * 1024
-DECODE_RATE = 22050
 
 
 @dataclass(frozen=True)
@@ -177,6 +175,8 @@ def _duration_s(text: str) -> float | None:
     return total
 
 
+_NUMBER = r"(-?(?:\d+(?:\.\d+)?|inf))"
+_EBUR128_SUMMARY = re.compile(rf"Summary:.*?\bI:\s*{_NUMBER}\s*LUFS.*?\bPeak:\s*{_NUMBER}\s*dB", re.S)
 _VTT_TIME = r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})"
 _VTT_TIMING = re.compile(rf"^{_VTT_TIME}\s+-->\s+{_VTT_TIME}(?:\s.*)?$")
 
@@ -435,23 +435,29 @@ class _GuideCheck:
         return cues
 
     def _loudness(self, relative: str) -> None:
+        """Integrated loudness and true peak, as ffmpeg's ebur128 filter
+        measures them at the file's own sample rate: a meter of check's own,
+        not the one that mastered the audio, so a mistake in either shows."""
         try:
-            pcm = run_ffmpeg(["-i", str(self.folder / relative), "-f", "s16le", "-ac", "1",
-                              "-ar", str(DECODE_RATE), "-"]).stdout
+            # The summary is logged at the info level, which run_ffmpeg keeps
+            # quiet otherwise; frame-by-frame figures stay out (framelog).
+            # -vn: the cover art in the ID3 tag is a video stream to ffmpeg.
+            log = run_ffmpeg(["-loglevel", "info", "-nostats", "-i", str(self.folder / relative), "-vn",
+                              "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"]).stderr
         except AudioGuideError as exc:
             self.problem(relative, f"cannot be decoded ({exc}): rebuild the edition")
             return
-        x = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32) / 32768
-        if not len(x):
-            self.problem(relative, "decodes to no audio: rebuild the edition")
+        summary = _EBUR128_SUMMARY.search(log.decode(errors="replace"))
+        if summary is None:
+            self.problem(relative, "cannot be measured (ffmpeg's ebur128 filter gave no summary): rebuild the "
+                                   "edition")
             return
-        measured = loudness.integrated_loudness(x, DECODE_RATE)
+        measured, peak = float(summary[1]), float(summary[2])
         if abs(measured - loudness.TARGET_LUFS) > LOUDNESS_TOLERANCE_LU:
             self.problem(relative, f"integrated loudness is {measured:.1f} LUFS, not within "
                                    f"{LOUDNESS_TOLERANCE_LU:g} LU of the {loudness.TARGET_LUFS:g} LUFS target for a "
                                    "mono file: rebuild it from the guide (the build masters to the target) "
                                    "rather than editing the audio")
-        peak = loudness.true_peak(x)
         if peak > TRUE_PEAK_LIMIT_DBTP:
             self.problem(relative, f"true peak is {peak:.1f} dBTP, above the {TRUE_PEAK_LIMIT_DBTP:g} dBTP "
                                    "limit: rebuild it from the guide rather than editing the audio")
