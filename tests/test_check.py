@@ -198,3 +198,17 @@ def test_an_episode_too_loud_or_too_quiet(damaged, gain_db):
     assert measured == pytest.approx(-19 + gain_db, abs=1)
     peaks = [p for p in problems if p.path == path and "true peak is" in p.message]
     assert len(peaks) == (1 if gain_db > 0 else 0)
+
+
+def test_mp3_frames_are_timed_at_their_own_sample_rate():
+    """check reads the frames with a reader of its own, each at the rate its
+    header gives: a 48 kHz file is not timed as if it were the build's 44.1 kHz."""
+    from audio_guide.checking.media import mp3_duration
+    from audio_guide.ffmpeg import run_ffmpeg
+
+    data = run_ffmpeg(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3", "-c:a", "libmp3lame",
+                       "-b:a", "64k", "-f", "mp3", "-"]).stdout
+    problems = []
+    duration_ms = mp3_duration("tone.mp3", data, lambda *problem: problems.append(problem))
+    assert problems == []
+    assert duration_ms == pytest.approx(3000, abs=60)  # the encoder's delay and padding add a frame or two

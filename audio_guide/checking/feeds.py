@@ -14,12 +14,21 @@ from urllib.parse import unquote
 
 from ..durations import in_seconds
 from ..model import FEED_FILE
-from ..publishing.feed import NS
 from . import media
 from .problems import Report
 from .transcripts import vtt_cues
 
 DURATION_TOLERANCE_S = 1.0
+
+# The namespaces podcast apps read, written out here rather than taken from
+# the feed writer: an element the writer put in a wrong namespace is one the
+# apps cannot see, and check must not see it either.
+NS = {
+    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "podcast": "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
+    "psc": "http://podlove.org/simple-chapters",
+    "atom": "http://www.w3.org/2005/Atom",
+}
 
 
 def qualified(name: str) -> str:

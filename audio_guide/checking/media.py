@@ -2,16 +2,18 @@
 frames, its ID3 chapters readable, its loudness on target, and the cover
 what podcast directories accept.
 
-Loudness is measured by ffmpeg's ebur128 filter, not by the meter that
-mastered the audio, so a mistake in either shows up here.
+Each is measured with an instrument of check's own rather than the code that
+made it: the frames are walked by a reader written here from the MPEG
+standard, and loudness is measured by ffmpeg's ebur128 filter, not by the
+meter that mastered the audio, so a mistake in either shows up here.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
-from ..audio import codecs
 from ..audio.loudness import TARGET_LUFS
 from ..errors import AudioGuideError
 from ..ffmpeg import run_ffmpeg
@@ -28,19 +30,53 @@ TRAILING_BYTES = 128
 COVER_MIN_PX, COVER_MAX_PX = 1400, 3000
 COVER_MAX_BYTES = 512 * 1024
 
+# MPEG-1 Layer III (ISO/IEC 11172-3), the one kind of MP3 every podcast app
+# plays: bitrates in kb/s and sample rates by their index in a frame header;
+# None marks the free-format and reserved indexes, which no episode may use.
+_KBPS = (None, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, None)
+_RATES = (44100, 48000, 32000, None)
+_SAMPLES_PER_FRAME = 1152
+
+
+def _frames(data: bytes) -> tuple[int, int]:
+    """(end of the last frame, duration in ms) of the MPEG-1 Layer III frames
+    after an ID3v2 tag; raises ValueError when a header is not one. The
+    encoder's Xing/Info frame is left out: players skip it, it is no audio."""
+    pos = 0
+    if data[:3] == b"ID3" and len(data) >= 10:
+        pos = 10 + (data[6] << 21 | data[7] << 14 | data[8] << 7 | data[9]) + (10 if data[5] & 0x10 else 0)
+    rates: Counter[int] = Counter()
+    first = True
+    while pos + 4 <= len(data):
+        header = int.from_bytes(data[pos:pos + 4], "big")
+        if header >> 21 != 0x7FF:
+            break  # no frame here: what follows is trailing bytes
+        if header >> 19 & 3 != 3 or header >> 17 & 3 != 1:
+            raise ValueError("expected MPEG-1 Layer III frames")
+        kbps, rate = _KBPS[header >> 12 & 15], _RATES[header >> 10 & 3]
+        if kbps is None or rate is None:
+            raise ValueError(f"the frame at byte {pos} has a free-format or reserved bitrate or sample rate")
+        # The side information, after the header and its optional CRC, is 17
+        # bytes for mono and 32 otherwise; a Xing/Info tag follows it.
+        tag = pos + 4 + (0 if header >> 16 & 1 else 2) + (17 if header >> 6 & 3 == 3 else 32)
+        if not (first and data[tag:tag + 4] in (b"Xing", b"Info")):
+            rates[rate] += 1
+        first = False
+        pos += 144 * kbps * 1000 // rate + (header >> 9 & 1)
+    return pos, round(sum(n * _SAMPLES_PER_FRAME * 1000 / rate for rate, n in rates.items()))
+
 
 def mp3_duration(relative: str, data: bytes, report: Report) -> int | None:
     """The MP3's duration in ms from its frames, or None (with a problem)
     when it is not a whole MPEG-1 Layer III file."""
     try:
-        frames = codecs.mp3_frames(data)
-    except (AudioGuideError, IndexError) as exc:
+        end, duration_ms = _frames(data)
+    except ValueError as exc:
         report(relative, f"not a valid MP3 ({exc}): rebuild the edition")
         return None
-    if not frames:
+    if not duration_ms:
         report(relative, "no MP3 audio frames found: the file is empty or damaged; rebuild the edition")
         return None
-    end = frames[-1][0] + frames[-1][1]
     if end > len(data):
         report(relative, f"truncated: the last MP3 frame is cut short ({end - len(data)} bytes missing "
                          "at the end); the upload or copy was interrupted; publish the file again or "
@@ -50,7 +86,7 @@ def mp3_duration(relative: str, data: bytes, report: Report) -> int | None:
         report(relative, f"damaged: {len(data) - end} bytes after byte {end} are not MP3 frames; "
                          "rebuild the edition")
         return None
-    return round(len(frames) * codecs.MP3_SAMPLES_PER_FRAME * 1000 / codecs.MP3_SAMPLE_RATE)
+    return duration_ms
 
 
 def id3_chapters(path: Path, relative: str, report: Report) -> list[tuple[str, int, int]] | None:
