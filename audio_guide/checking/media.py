@@ -30,9 +30,10 @@ TRAILING_BYTES = 128
 COVER_MIN_PX, COVER_MAX_PX = 1400, 3000
 COVER_MAX_BYTES = 512 * 1024
 
-# MPEG-1 Layer III (ISO/IEC 11172-3), the one kind of MP3 every podcast app
-# plays: bitrates in kb/s and sample rates by their index in a frame header;
-# None marks the free-format and reserved indexes, which no episode may use.
+# MPEG-1 Layer III (ISO/IEC 11172-3): the build writes nothing else, so any
+# other kind of frame means the file was replaced. Bitrates in kb/s and sample
+# rates by their index in a frame header; None marks the free-format and
+# reserved indexes, whose frames have no length to step by.
 _KBPS = (None, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, None)
 _RATES = (44100, 48000, 32000, None)
 _SAMPLES_PER_FRAME = 1152
