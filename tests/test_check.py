@@ -177,3 +177,38 @@ def test_a_truncated_full_edition(damaged):
     problems = check_edition(out)
     assert paths(problems) == [f"{SLUG}/{edition.full.audio}"]
     only(problems, f"{SLUG}/{edition.full.audio}", "truncated")
+
+
+@pytest.mark.parametrize("gain_db", [6, -6])
+def test_an_episode_too_loud_or_too_quiet(damaged, gain_db):
+    """Loudness is measured by ffmpeg's ebur128 filter, not by the meter that
+    mastered the audio: an episode turned up or down after the build is caught."""
+    from audio_guide.ffmpeg import run_ffmpeg
+
+    edition, out, folder, _ = damaged
+    mp3 = folder / edition.episodes[0].files.audio
+    louder = run_ffmpeg(["-i", str(mp3), "-map", "0:a", "-af", f"volume={gain_db}dB", "-c:a", "libmp3lame",
+                         "-b:a", "64k", "-f", "mp3", "-"]).stdout
+    mp3.write_bytes(louder)
+    problems = check_edition(out)
+    path = f"{SLUG}/{edition.episodes[0].files.audio}"
+    problem = only(problems, path, "integrated loudness is")
+    assert "LU of the -19 LUFS target for a mono file" in problem.message
+    measured = float(re.search(r"loudness is (-?[\d.]+) LUFS", problem.message)[1])
+    assert measured == pytest.approx(-19 + gain_db, abs=1)
+    peaks = [p for p in problems if p.path == path and "true peak is" in p.message]
+    assert len(peaks) == (1 if gain_db > 0 else 0)
+
+
+def test_mp3_frames_are_timed_at_their_own_sample_rate():
+    """check reads the frames with a reader of its own, each at the rate its
+    header gives: a 48 kHz file is not timed as if it were the build's 44.1 kHz."""
+    from audio_guide.checking.media import mp3_duration
+    from audio_guide.ffmpeg import run_ffmpeg
+
+    data = run_ffmpeg(["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3", "-c:a", "libmp3lame",
+                       "-b:a", "64k", "-f", "mp3", "-"]).stdout
+    problems = []
+    duration_ms = mp3_duration("tone.mp3", data, lambda *problem: problems.append(problem))
+    assert problems == []
+    assert duration_ms == pytest.approx(3000, abs=60)  # the encoder's delay and padding add a frame or two
