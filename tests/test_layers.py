@@ -22,3 +22,9 @@ def test_stages_use_only_the_stages_below_them():
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 kept, 0 broken" in done.stdout
 
+
+
+def test_no_module_is_over_500_lines():
+    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "audio_guide").rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 500}
+    assert not long, long
