@@ -23,7 +23,7 @@ from .errors import AudioGuideError, ConfigError
 from .model import Guide, Pauses, Voice
 from .reading import lexicon
 from .reading.guides import GUIDE_FILE, file_language, read_guides, split_sentences
-from .speaking.engine import DEFAULT_ENGINE, VoiceInfo, get_engine, resolve_voice
+from .speaking.engine import DEFAULT_ENGINE, VoiceInfo, get_engine, resolve_voice, speech_timeout
 from .speaking.isolation import speak_all
 from .speaking.script import Utterance, section_script
 
@@ -108,8 +108,7 @@ def _synthesize(engine_name: str, utterances: list[Utterance], voice: VoiceInfo,
     """Each utterance spoken as a build speaks it: from pristine engine state
     (speaking/isolation.py), so a seeded voice says it with the build's very samples."""
     texts = [u.speech for u in utterances]
-    words = sum(len(text.split()) for text in texts)
-    speeches = speak_all(engine_name, voice.path or voice.name, rate, texts, 60 + words * 0.2,
+    speeches = speak_all(engine_name, voice.path or voice.name, rate, texts, speech_timeout(texts),
                          parallel=os.cpu_count() or 1)
     chunks: list[bytes] = []
     sample_rate = None

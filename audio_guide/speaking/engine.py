@@ -13,6 +13,7 @@ return silence.
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -39,6 +40,23 @@ class VoiceInfo:
     # (moving a project or a virtual environment changes no audio).
     path: str = ""
     fingerprint: str = ""
+
+
+_TOKEN = re.compile(r"\S+")
+_ALNUM = re.compile(r"[^\W_]")
+
+
+def spoken_words(text: str) -> list[tuple[int, str]]:
+    """(character offset, word) of each word of ``text`` an engine answers
+    for with a word event: what white space separates and holds a letter or
+    a digit (a lone dash or quotation mark is not a word)."""
+    return [(m.start(), m.group()) for m in _TOKEN.finditer(text) if _ALNUM.search(m.group())]
+
+
+def speech_timeout(texts) -> float:
+    """Seconds a healthy engine (and the encoder after it) could need for
+    ``texts``, with a wide margin."""
+    return 60 + sum(len(text.split()) for text in texts) * 0.2
 
 
 # Speech crosses zero in about one sample in ten (0.09 to 0.14 measured over

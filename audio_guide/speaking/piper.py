@@ -18,8 +18,9 @@ Three things make it as dependable as espeak-ng here:
   phoneme took; the words of the text are matched to those phonemes, which
   gives each word's start in the audio, as espeak-ng's word events do.
 - Even. Piper scales every sentence to full volume by default, so a short
-  sentence came out as loud as a long one; here the audio is kept as the model
-  made it, at one fixed gain, and mastering sets the episode's loudness.
+  sentence came out as loud as a long one; here each sentence is brought to
+  one level of its own (LEVEL_DBFS), and mastering then sets the episode's
+  loudness.
 
 Sessions run on one thread: onnxruntime's thread pool does not survive a
 fork, and the build already keeps every core busy with worker processes.
@@ -39,7 +40,7 @@ from pathlib import Path
 
 from ..errors import EngineError
 from ..keys import file_sha256
-from .engine import EngineBase, Speech, VoiceInfo
+from .engine import EngineBase, Speech, VoiceInfo, spoken_words
 
 # Fixed, and part of the version: another seed speaks with other noise.
 NOISE_SEED = 20261202
@@ -146,9 +147,9 @@ class PiperEngine(EngineBase):
     # mnemonics: it is given the respelling.
     takes_phonemes = False
     # A voice's session takes 90 MB and a long sentence's inference 400 more:
-    # one worker whose speakers share the voice built this guide 6% slower
-    # than two workers (20.0 s against 18.9 s, on two cores) with about
-    # 170 MB less memory at its peak.
+    # one worker whose speakers share the voice built an hour of speech 17%
+    # slower than two workers (173 s against 148 s, on two cores) with 210 MB
+    # less memory at its peak (692 MB against 903 MB, every process counted).
     one_worker = True
 
     def __init__(self):
@@ -308,8 +309,6 @@ def _patched(path: str) -> str | bytes:
 
 # Word timings from phoneme alignments ---------------------------------------
 
-_TOKEN = re.compile(r"\S+")
-_ALNUM = re.compile(r"[^\W_]")
 # Not sounds: stress and length marks, word and clause boundaries, punctuation.
 _NOT_SOUND = set(" ˈˌː^$_") | set(".,:;!?¡¿—–-…\"'()")
 
@@ -347,7 +346,7 @@ def word_starts(text: str, chunks, sample_rate: int, phonemize) -> tuple[tuple[i
             boundary = boundary and not sounds or alignment.phoneme in _NOT_SOUND - set("ˈˌː")
             position += int(alignment.num_samples)
         base += len(chunk.audio_float_array)  # the alignments add up to it exactly
-    words = [(m.start(), m.group()) for m in _TOKEN.finditer(text) if _ALNUM.search(m.group())]
+    words = spoken_words(text)
     said, owners = [], []
     for index, (_, word) in enumerate(words):
         sounds = _sounds("".join(p for sentence in phonemize(word) for p in sentence))

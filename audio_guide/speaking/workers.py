@@ -20,7 +20,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from ..audio import codecs, loudness
 from ..errors import AudioGuideError, EngineError
 from ..keys import cache_key, file_sha256
 from ..system_calls import die_with_parent
-from .engine import Speech, garbage
+from .engine import Speech, garbage, speech_timeout, spoken_words
 from .isolation import speak_all
 from .script import Utterance
 
@@ -70,8 +69,7 @@ class Job:
 
     def timeout(self) -> float:
         """Seconds a healthy engine and encoder could need, with a wide margin."""
-        words = sum(len(u.speech.split()) for u in self.utterances)
-        return 60 + words * 0.2
+        return speech_timeout(u.speech for u in self.utterances)
 
 
 @dataclass(frozen=True)
@@ -184,8 +182,6 @@ def _put_speech(cache: Cache, key: str, speech: Speech) -> None:
     cache.put_file(key, "pcm", header + b"\n" + speech.samples, sync=False)  # one per utterance: many
 
 
-_WORD = re.compile(r"\S+")
-_ALNUM = re.compile(r"[^\W_]")
 # espeak-ng joins some short words into one word event (down to 87% of the
 # words in a sentence of this guide) and splits numbers and symbols into
 # several (up to 3 per written word): fewer events than 60% of the words, or
@@ -197,7 +193,7 @@ LAST_WORDS = 3
 def check_complete(job: Job, text: str, speech: Speech) -> None:
     """The engine's word events must cover ``text`` (what it was asked to
     say); engines that report no events at all are not judged here."""
-    starts = [m.start() for m in _WORD.finditer(text) if _ALNUM.search(m.group())]
+    starts = [char for char, _ in spoken_words(text)]
     if not starts:
         return
     events = [char for char, _ in speech.words]
