@@ -80,7 +80,7 @@ class Writer:
                 shutil.rmtree(staging, ignore_errors=True)
 
     def _claim(self, relative: str) -> Path:
-        if relative in self.digests or relative in self.sizes:
+        if relative in self.sizes:  # claimed: written, or being written
             raise AudioGuideError(f"{relative}: two outputs of this build have the same name")
         self.sizes[relative] = 0
         path = self.staging / relative
