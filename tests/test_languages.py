@@ -122,7 +122,7 @@ def test_transcripts_carry_the_spanish_announcement(built):
     assert vtt.startswith("WEBVTT\nLanguage: es\n")
     assert "Pasos pequeños. Sección 2 de 2: Un paseo corto." in " ".join(vtt.split())
     text = (transcripts / "01-descanso.txt").read_text(encoding="utf-8")
-    assert text.startswith("Pasos pequeños. Sección 1 de 2: Descansar sin culpa.\n")
+    assert text.startswith("Pasos pequeños: Una guía breve para descansar. Sección 1 de 2: Descansar sin culpa.\n")
     assert "Section" not in vtt + text
 
 
