@@ -11,7 +11,8 @@ import click
 from . import __version__
 from .builder import LOCAL_BASE_URL, BuildOptions, build
 from .durations import clock
-from .reading.settings import branding, load_site
+from .reading.base_url import is_public
+from .reading.settings import SITE_FILE, branding, load_site
 from .speaking.engine import DEFAULT_ENGINE, engine_names, get_engine
 from .errors import AudioGuideError, ConfigError
 from .model import PACING
@@ -125,10 +126,9 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
         raise ConfigError(f"{cache_dir}: cannot create the cache folder ({exc.strerror}): choose another with "
                           "--cache-dir") from None
     options = BuildOptions(content_dir=content_dir, out_dir=out_dir, cache_dir=cache_dir, base_url=base_url,
-                           site=site, jobs=jobs, engine=engine, default_engine=settings.engine or DEFAULT_ENGINE,
-                           voice=voice, rate=rate, pacing=pacing,
-                           timeout=timeout,
-                           m4b="m4b" in formats)
+                           site=site, site_dir=(site_file or Path(SITE_FILE)).parent, jobs=jobs, engine=engine,
+                           default_engine=settings.engine or DEFAULT_ENGINE, voice=voice, rate=rate, pacing=pacing,
+                           timeout=timeout, m4b="m4b" in formats)
     reporter = _Reporter(quiet, verbose)
     started = time.monotonic()
     try:
@@ -154,6 +154,9 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     if base_url is None:
         click.echo(f"Links point to this computer ({LOCAL_BASE_URL}); give --base-url the public address "
                    "before publishing.")
+    elif not is_public(base_url):
+        click.echo(f"{base_url} is an example or this computer's address, so the feeds have no podcast:guid yet: "
+                   "give --base-url the public address before publishing.")
     stats = result.stats
     click.echo(f"{stats.synthesized} sections spoken, {stats.cached} from cache "
                f"({stats.engine_calls} utterances newly spoken), "

@@ -192,7 +192,7 @@ def publisher(guide: Guide, site: Site) -> str:
 class Edition:
     guide: Guide
     base_url: str  # where this guide's folder is published, ending in /
-    podcast_guid: str
+    podcast_guid: str | None  # the site's, once the feed is public (reading/identity.py)
     voice: str
     rate: int
     cover: str

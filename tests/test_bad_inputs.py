@@ -209,17 +209,14 @@ CASES = {
     "site-not-utf-8": Case({"site.yaml": b"clinic_name: Caf\xe9 Clinic\n"},
                            "site.yaml:1: the site file is not UTF-8 (byte 0xe9): save it as UTF-8 in your editor"),
     "site-base-url-ftp": Case({"site.yaml": "base_url: ftp://clinic.example/audio\n"},
-                              "site.yaml:1: base_url 'ftp://clinic.example/audio' must be the public address of the "
-                              "output folder, starting with https:// (or http://), for example "
-                              "https://clinic.example/audio"),
+                              "site.yaml:1: base_url 'ftp://clinic.example/audio': it must start with https:// "
+                              "(or http://), for example https://clinic.example/audio"),
     "site-base-url-javascript": Case({"site.yaml": "clinic_name: x\nbase_url: 'javascript:alert(1)'\n"},
-                                     "site.yaml:2: base_url 'javascript:alert(1)' must be the public address of the "
-                                     "output folder, starting with https:// (or http://), for example "
-                                     "https://clinic.example/audio"),
+                                     "site.yaml:2: base_url 'javascript:alert(1)': it must start with "
+                                     "https:// (or http://), for example https://clinic.example/audio"),
     "site-base-url-no-scheme": Case({"site.yaml": "base_url: clinic.example/audio\n"},
-                                    "site.yaml:1: base_url 'clinic.example/audio' must be the public address of the "
-                                    "output folder, starting with https:// (or http://), for example "
-                                    "https://clinic.example/audio"),
+                                    "site.yaml:1: base_url 'clinic.example/audio': it must start with https:// "
+                                    "(or http://), for example https://clinic.example/audio"),
     "site-logo-missing": Case({"site.yaml": "logo: logo.png\n"},
                               "site.yaml:1: the logo 'logo.png' must be a PNG or JPEG file that exists"),
     "site-logo-not-an-image": Case({"site.yaml": "logo: logo.png\n", "logo.png": "GIF89a, or so it says"},
@@ -234,17 +231,33 @@ CASES = {
                               "given with --site", args=("--site", "nowhere.yaml")),
     # The command line.
     "base-url-ftp": Case({},
-                         "--base-url 'ftp://clinic.example/audio': give the public address of the output folder, "
-                         "starting with https:// (or http://), for example https://clinic.example/audio",
+                         "--base-url 'ftp://clinic.example/audio': it must start with https:// (or http://), "
+                         "for example https://clinic.example/audio",
                          args=("--base-url", "ftp://clinic.example/audio")),
     "base-url-relative": Case({},
-                              "--base-url 'clinic.example/audio': give the public address of the output folder, "
-                              "starting with https:// (or http://), for example https://clinic.example/audio",
+                              "--base-url 'clinic.example/audio': it must start with https:// (or http://), "
+                              "for example https://clinic.example/audio",
                               args=("--base-url", "clinic.example/audio")),
     "base-url-with-query": Case({},
-                                "--base-url 'https://clinic.example/?q=1': give the public address of the output "
-                                "folder, starting with https:// (or http://), for example "
-                                "https://clinic.example/audio", args=("--base-url", "https://clinic.example/?q=1")),
+                                "--base-url 'https://clinic.example/?q=1': it has a query ('?') or fragment ('#'): "
+                                "give the address of the folder only",
+                                args=("--base-url", "https://clinic.example/?q=1")),
+    # Credentials would be printed in the feed, the page, the QR code and the handout.
+    "base-url-with-password": Case({"site.yaml": "base_url: https://staff:s3cret@clinic.example/audio\n"},
+                                   "site.yaml:1: base_url 'https://staff:s3cret@clinic.example/audio': it holds a user "
+                                   "name or password, which would be printed in the feed, the page and the handout: "
+                                   "give the address without 'user:password@' and protect the folder on the server"),
+    "base-url-empty-fragment": Case({}, "--base-url 'https://clinic.example/audio#': it has a query ('?') or "
+                                    "fragment ('#'): give the address of the folder only",
+                                    args=("--base-url", "https://clinic.example/audio#")),
+    "base-url-with-space": Case({}, "--base-url 'https://clinic.example/my audio': it holds a space, a line break or "
+                                "another invisible character: write the address alone",
+                                args=("--base-url", "https://clinic.example/my audio")),
+    "base-url-port-out-of-range": Case({}, "--base-url 'https://clinic.example:70000/audio': it is not a web address "
+                                       "(Port out of range 0-65535)",
+                                       args=("--base-url", "https://clinic.example:70000/audio")),
+    "base-url-open-bracket": Case({}, "--base-url 'https://[::1/audio': it is not a web address (Invalid IPv6 URL)",
+                                  args=("--base-url", "https://[::1/audio")),
     "logo-not-an-image": Case({"logo.jpg": "not a jpeg"},
                               "--logo: the logo 'logo.jpg' is not a PNG or JPEG image (or it is damaged): export it "
                               "again as PNG or JPEG", args=("--logo", "logo.jpg")),

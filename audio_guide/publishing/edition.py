@@ -51,17 +51,16 @@ def _episode_chapters(job: Job, entry: Rendered, titles: list[str]) -> tuple[Cha
 
 
 def publish_guide(plan: Plan, entries: list[Rendered], site: Site, m4b: bool, cache: Cache, base_url: str,
-                  public: bool, writer: Writer) -> Edition:
+                  podcasts: identity.SiteIdentity, writer: Writer) -> Edition:
     """Write a guide's whole edition, in its folder, through ``writer``:
-    ``entries`` are its sections as rendered, ``public`` says whether
-    ``base_url`` is where it will be published (its feed's guid is then
-    kept), and ``m4b`` asks for the audiobook too."""
+    ``entries`` are its sections as rendered, ``podcasts`` the site's podcast
+    guids (this guide's is made there once its feed is public), and ``m4b``
+    asks for the audiobook too."""
     guide = plan.guide
     folder = _Folder(writer, guide.slug)
     guide_url = f"{base_url}{guide.slug}/"
-    feed_url = guide_url + FEED_FILE
-    identity.assign(plan.identity, guide, feed_url if public else None)
-    podcast_guid = plan.identity.podcast_guid or identity.podcast_guid(feed_url)
+    identity.assign(plan.identity, guide)
+    podcast_guid = podcasts.podcast(guide.slug, guide_url + FEED_FILE, plan.identity.legacy_podcast)
     folder.write(COVER_FILE, plan.cover)
     tags = dict(album=guide.title, artist=publisher(guide, site), language=guide.language,
                 copyright=guide.copyright or guide.license, description=guide.description,

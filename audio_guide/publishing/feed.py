@@ -122,7 +122,8 @@ def rss(edition: Edition) -> bytes:
     _add(category, "itunes:category", text=CATEGORY[1])
     _add(channel, "itunes:explicit", "false")
     _add(channel, "itunes:type", "serial")
-    _add(channel, "podcast:guid", edition.podcast_guid)
+    if edition.podcast_guid:  # none for a feed on this computer or a placeholder address: it names one feed
+        _add(channel, "podcast:guid", edition.podcast_guid)
     _add(channel, "podcast:locked", "yes")
     _add(channel, "podcast:medium", "podcast")
     if guide.license:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 from PIL import Image
 
 from ..errors import ContentError
 from ..model import Site
+from .base_url import parse as parse_base_url
 
 SITE_FILE = "site.yaml"
 _KEYS = ("base_url", "clinic_name", "contact", "logo", "engine")
@@ -78,10 +78,11 @@ def load_site(path: Path | None) -> Settings:
             raise ContentError(path, lines.get(key), f"'{key}' holds the invisible character "
                                f"U+{ord(control.group()):04X}: remove it")
     base_url = data.get("base_url")
-    if base_url is not None and not _is_base_url(base_url):
-        raise ContentError(path, lines.get("base_url"), f"base_url {base_url!r} must be the public address of "
-                           "the output folder, starting with https:// (or http://), for example "
-                           "https://clinic.example/audio")
+    if base_url is not None:
+        try:
+            parse_base_url(base_url)
+        except ValueError as exc:
+            raise ContentError(path, lines.get("base_url"), f"base_url {base_url!r}: {exc}") from None
     engine = (data.get("engine") or "").strip() or None
     return Settings(base_url, branding(data.get("clinic_name"), data.get("contact"), data.get("logo"), path.parent,
                                        path, lines.get("logo")), engine)
@@ -106,8 +107,3 @@ def branding(clinic_name: str | None, contact: str | None, logo: str | None, bas
                                "export it again as PNG or JPEG")
     return Site(clinic_name=(clinic_name or "").strip() or None, contact=(contact or "").strip() or None,
                 logo=str(logo_path) if logo_path else None)
-
-
-def _is_base_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not parts.query and not parts.fragment
