@@ -29,7 +29,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import ContentError
+from ..errors import ConfigError, ContentError
 from ..model import Guide
 from .base_url import is_public
 from .guides import file_language
@@ -181,5 +181,9 @@ def assign(identity: Identity, guide: Guide) -> None:
 def _today() -> _dt.date:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")  # the reproducible-builds convention
     if epoch:
-        return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date()
+        try:
+            return _dt.datetime.fromtimestamp(int(epoch), _dt.timezone.utc).date()
+        except (ValueError, OverflowError, OSError):
+            raise ConfigError(f"SOURCE_DATE_EPOCH {epoch!r} must be a whole number of seconds since "
+                              "1970-01-01, as 'date +%s' prints") from None
     return _dt.datetime.now(_dt.timezone.utc).date()
