@@ -181,6 +181,7 @@ class Site:
     clinic_name: str | None = None
     contact: str | None = None  # one line: phone, email, address or web page
     logo: str | None = None  # where the clinic keeps its logo: a PNG or JPEG file
+    email: str | None = None  # for podcast directories only (itunes:owner): never shown to listeners
 
 
 def publisher(guide: Guide, site: Site) -> str:

@@ -201,7 +201,7 @@ CASES = {
     "site-a-list": Case({"site.yaml": "- clinic_name\n"}, "site.yaml:1: the site file must be 'key: value' lines"),
     "site-unknown-key": Case({"site.yaml": "clinic_name: Riverside\nclinic: Riverside\n"},
                              "site.yaml:2: unknown key 'clinic': use any of base_url, clinic_name, contact, logo, "
-                             "engine"),
+                             "engine, email"),
     "site-key-given-twice": Case({"site.yaml": "contact: a\ncontact: b\n"},
                                  "site.yaml:2: 'contact' is given twice (first on line 1): keep one"),
     "site-wrong-type": Case({"site.yaml": "contact: [0123, 456]\n"},
@@ -226,6 +226,12 @@ CASES = {
                           "site.yaml:1: the logo 'logo.gif' must be a PNG or JPEG file that exists"),
     "site-control-character": Case({"site.yaml": 'clinic_name: "River\\x1bside"\n'},
                                    "site.yaml:1: 'clinic_name' holds the invisible character U+001B: remove it"),
+    "site-email-with-a-name": Case({"site.yaml": "clinic_name: x\nemail: Riverside <podcasts@clinic.example>\n"},
+                                   "site.yaml:2: the email 'Riverside <podcasts@clinic.example>' is not one address "
+                                   "podcast directories can write to: give it alone, without a name or 'mailto:', "
+                                   "for example podcasts@clinic.example"),
+    "site-email-control-character": Case({"site.yaml": 'email: "podcasts@clinic.example\\a"\n'},
+                                         "site.yaml:1: 'email' holds the invisible character U+0007: remove it"),
     "site-file-missing": Case({},
                               "nowhere.yaml: cannot read the site file (No such file or directory): check the path "
                               "given with --site", args=("--site", "nowhere.yaml")),
@@ -258,6 +264,13 @@ CASES = {
                                        args=("--base-url", "https://clinic.example:70000/audio")),
     "base-url-open-bracket": Case({}, "--base-url 'https://[::1/audio': it is not a web address (Invalid IPv6 URL)",
                                   args=("--base-url", "https://[::1/audio")),
+    "email-option-two-addresses": Case({},
+                                       "--email: the email 'a@clinic.example, b@clinic.example' is not one address "
+                                       "podcast directories can write to: give it alone, without a name or "
+                                       "'mailto:', for example podcasts@clinic.example",
+                                       args=("--email", "a@clinic.example, b@clinic.example")),
+    "email-option-control-character": Case({}, "--email: 'email' holds the invisible character U+001B: remove it",
+                                           args=("--email", "podcasts@clinic.example\x1b")),
     "logo-not-an-image": Case({"logo.jpg": "not a jpeg"},
                               "--logo: the logo 'logo.jpg' is not a PNG or JPEG image (or it is damaged): export it "
                               "again as PNG or JPEG", args=("--logo", "logo.jpg")),

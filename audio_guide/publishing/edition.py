@@ -108,10 +108,11 @@ def _write_handout(folder: _Folder, edition: Edition, cache: Cache) -> None:
     folder.write(QR_SVG_FILE, qr.qr_svg(url, edition.guide.language))
     site = edition.site
     # What the page shows, never where the files lie: moving the content
-    # folder, or the logo, changes no handout.
+    # folder, or the logo, changes no handout, and nor does the owner's email,
+    # which it never prints.
     shown = dict(pipeline=PIPELINE_VERSION, fpdf2=library_version("fpdf2"),
                  guide=replace(edition.guide, path="", cover=None, cover_line=None),
-                 site=replace(site, logo=file_sha256(Path(site.logo)) if site.logo else None),
+                 site=replace(site, logo=file_sha256(Path(site.logo)) if site.logo else None, email=None),
                  url=url, feed=edition.feed_url, full_ms=edition.full.duration_ms,
                  episodes=[(e.number, e.section.title, e.duration_ms) for e in edition.episodes])
     key = cache_key(shown)
