@@ -21,10 +21,10 @@ import numpy as np
 import pytest
 
 from audio_guide import BuildOptions, build
-from audio_guide.errors import EngineError
+from audio_guide.errors import ConfigError, EngineError
 from audio_guide.say import speak
 from audio_guide.speaking.engine import (
-    Engine, EngineBase, Speech, VoiceInfo, engine_names, garbage, get_engine, load_engine_class,
+    Engine, EngineBase, Speech, VoiceInfo, engine_names, garbage, get_engine, load_engine_class, resolve_voice,
 )
 from audio_guide.speaking.isolation import speak_all
 
@@ -207,6 +207,25 @@ def test_espeak_voices_and_version(name):
     assert {"en", "en-US", "es"} <= names
     assert e.default_voice("en-US") == "en-US" and e.default_voice("en-AU") == "en"
     assert "1.52" in e.version()
+
+
+def test_a_voice_as_people_type_it(any_engine):
+    """A name in any case, or a language tag as people write it (en-GB,
+    en_gb, EN): that language's default voice; neither: how to list them."""
+    e = get_engine(any_engine)
+    english = e.default_voice("en")
+    for typed in ("en", "EN", "en-GB", "en-gb", "en_GB", english.upper()):
+        assert resolve_voice(e, typed, "es", None, "--voice").language.lower().startswith("en"), typed
+    with pytest.raises(ConfigError, match=rf"--voice: the {re.escape(e.name)} engine has no voice 'xx-YY'; "
+                                          rf"run 'audio-guide voices --engine {re.escape(e.name)}'"):
+        resolve_voice(e, "xx-YY", "en", None, "--voice")
+
+
+@pytest.mark.parametrize("name", ["espeak-ng", "pyttsx3"])
+def test_espeak_takes_language_tags_for_their_voices(name):
+    e = get_engine(name)
+    assert [resolve_voice(e, tag, "en", None, "--voice").name for tag in ("en-GB", "es-419", "ES_mx", "en-us")] \
+        == ["en", "es-419", "es", "en-US"]
 
 
 @pytest.mark.parametrize("name", OWN)

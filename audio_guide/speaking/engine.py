@@ -166,14 +166,25 @@ class EngineBase:
 def resolve_voice(engine: Engine, wanted: str | None, language: str, near: Path | None, where: str) -> VoiceInfo:
     """The voice a build (and ``say``) speaks with: ``wanted`` if given (from
     ``where``: '--voice', or the guide's file), else the engine's default for
-    ``language``. One function, so that ``say`` speaks as the build does."""
+    ``language``. ``wanted`` is a voice's name in any case, or a language tag
+    as people write them (en-GB, es-419, pt_BR) for that language's default
+    voice. One function, so that ``say`` speaks as the build does."""
     name = wanted or engine.default_voice(language, near)
     found = engine.find_voice(name, near)
+    if found is None and wanted and _LANGUAGE_TAG.fullmatch(wanted):
+        try:
+            found = engine.find_voice(engine.default_voice(wanted, near), near)
+        except EngineError:
+            pass
     if found is None:
         where = where if wanted else f"the default voice for language '{language}'"
         raise ConfigError(f"{where}: the {engine.name} engine has no voice '{name}'; "
                           f"run 'audio-guide voices --engine {engine.name}' to list the ones it has")
     return found
+
+
+# BCP 47's shape, loosely: a language and optional subtags (region, script, variant).
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 
 
 _BUILT_IN = {
