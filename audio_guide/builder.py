@@ -130,12 +130,14 @@ def _plan(guide: Guide, options: BuildOptions) -> Plan:
     except EngineError as exc:
         if options.engine or not guide.voice.engine:
             raise
-        raise ContentError(guide.path, None, f"'engine': {exc}") from None
-    where = "--voice" if options.voice else f"{guide.path}: 'voice'"
+        raise ContentError(guide.path, guide.line("engine"), f"'engine': {exc}") from None
     try:
-        voice = resolve_voice(engine, options.voice or guide.voice.name, guide.language, options.content_dir, where)
-    except EngineError as exc:  # no voice for the guide's language: say which guide
-        raise ContentError(guide.path, None, str(exc)) from None
+        voice = resolve_voice(engine, options.voice or guide.voice.name, guide.language, options.content_dir,
+                              "--voice" if options.voice else "'voice'")
+    except (ConfigError, EngineError) as exc:  # the guide's voice, or none for its language: say where
+        if options.voice:
+            raise
+        raise ContentError(guide.path, guide.line("voice" if guide.voice.name else "language"), str(exc)) from None
     paced = guide.voice.paced(options.pacing) if options.pacing else guide.voice
     rate = options.rate or paced.rate
     version = " ".join(filter(None, (engine.version(), voice.fingerprint)))
@@ -148,7 +150,7 @@ def _plan(guide: Guide, options: BuildOptions) -> Plan:
         for n, section in enumerate(guide.sections, start=1)
     ]
     if guide.cover:
-        cover = load_cover(Path(guide.cover), guide.path, guide.cover_line)
+        cover = load_cover(Path(guide.cover), guide.path, guide.line("cover"))
     else:
         shown = (guide.title, guide.subtitle, guide.publisher or guide.author)
         cache = Cache(options.cache_dir)  # drawing 3000x3000 pixels takes half a second
@@ -158,6 +160,6 @@ def _plan(guide: Guide, options: BuildOptions) -> Plan:
             try:
                 cover = make_cover(*shown)
             except ConfigError as exc:
-                raise ContentError(guide.path, None, str(exc)) from None
+                raise ContentError(guide.path, guide.line("title"), str(exc)) from None
             cache.put_file(key, "jpg", cover)
     return Plan(guide, voice.name, rate, jobs, known, cover)

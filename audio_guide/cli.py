@@ -13,7 +13,7 @@ from . import __version__
 from .builder import LOCAL_BASE_URL, BuildOptions, build
 from .durations import clock
 from .reading.base_url import is_public
-from .reading.settings import SITE_FILE, branding, load_site, owner_email
+from .reading.settings import SITE_FILE, branding, load_site, owner_email, plain_text
 from .speaking.engine import DEFAULT_ENGINE, engine_names, get_engine
 from .errors import AudioGuideError, ConfigError
 from .model import PACING
@@ -123,6 +123,8 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     settings = load_site(site_file)
     base_url = base_url or settings.base_url
     site = settings.site
+    plain_text(clinic_name, "clinic_name", "--clinic-name")
+    plain_text(contact, "contact", "--contact")
     site = replace(branding(clinic_name or site.clinic_name, contact or site.contact, str(logo) if logo else site.logo),
                    email=owner_email(email) if email else site.email)
     try:

@@ -110,9 +110,14 @@ class Guide:
     published: _dt.date | None
     updated: _dt.date | None
     cover: str | None  # path of the image the front matter names
-    cover_line: int | None
     voice: Voice
     sections: tuple[Section, ...]
+    # The line of each front-matter key, for errors found after reading
+    # (a voice the engine lacks, a cover that is not an image).
+    key_lines: tuple[tuple[str, int], ...] = ()
+
+    def line(self, key: str) -> int | None:
+        return dict(self.key_lines).get(key)
 
 
 # What a build made: the published edition, as the feed, transcripts and pages

@@ -192,7 +192,7 @@ CASES = {
     "engine-not-a-name": Case(front("engine: [piper]"),
                               GUIDE + ":3: 'engine' must be a speech engine's name, for example 'engine: piper'"),
     "voice-the-engine-lacks": Case(front("voice: klingon"),
-                                   GUIDE + ": 'voice': the espeak-ng engine has no voice 'klingon'; run 'audio-guide "
+                                   GUIDE + ":3: 'voice': the espeak-ng engine has no voice 'klingon'; run 'audio-guide "
                                            "voices --engine espeak-ng' to list the ones it has", previous=True),
     # The site file.
     "site-broken-yaml": Case({"site.yaml": "clinic_name: [Riverside\n"},
@@ -269,6 +269,10 @@ CASES = {
                                        "podcast directories can write to: give it alone, without a name or "
                                        "'mailto:', for example podcasts@clinic.example",
                                        args=("--email", "a@clinic.example, b@clinic.example")),
+    "clinic-name-option-control-character": Case({}, "--clinic-name: 'clinic_name' holds the invisible character "
+                                                  "U+001B: remove it", args=("--clinic-name", "River\x1b[31mside")),
+    "contact-option-control-character": Case({}, "--contact: 'contact' holds the invisible character U+2028: "
+                                              "remove it", args=("--contact", "Call us\u2028today")),
     "email-option-control-character": Case({}, "--email: 'email' holds the invisible character U+001B: remove it",
                                            args=("--email", "podcasts@clinic.example\x1b")),
     "logo-not-an-image": Case({"logo.jpg": "not a jpeg"},

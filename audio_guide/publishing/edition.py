@@ -111,7 +111,7 @@ def _write_handout(folder: _Folder, edition: Edition, cache: Cache) -> None:
     # folder, or the logo, changes no handout, and nor does the owner's email,
     # which it never prints.
     shown = dict(pipeline=PIPELINE_VERSION, fpdf2=library_version("fpdf2"),
-                 guide=replace(edition.guide, path="", cover=None, cover_line=None),
+                 guide=replace(edition.guide, path="", cover=None, key_lines=()),
                  site=replace(site, logo=file_sha256(Path(site.logo)) if site.logo else None, email=None),
                  url=url, feed=edition.feed_url, full_ms=edition.full.duration_ms,
                  episodes=[(e.number, e.section.title, e.duration_ms) for e in edition.episodes])

@@ -244,9 +244,9 @@ def _build_guide(path, slug, meta, key_lines, sections) -> Guide:
         published=published,
         updated=updated,
         cover=str(path.parent / cover) if cover else None,
-        cover_line=key_lines.get("cover"),
         voice=voice,
         sections=tuple(sections),
+        key_lines=tuple(key_lines.items()),
     )
 
 

@@ -81,10 +81,7 @@ def load_site(path: Path | None) -> Settings:
             raise ContentError(path, lines.get(key), f"unknown key '{key}': use any of {', '.join(_KEYS)}")
         if value is not None and not isinstance(value, str):
             raise ContentError(path, lines.get(key), f"'{key}' must be text: put it in quotes")
-        control = _CONTROL.search(value or "")
-        if control:
-            raise ContentError(path, lines.get(key), f"'{key}' holds the invisible character "
-                               f"U+{ord(control.group()):04X}: remove it")
+        plain_text(value, key, path, lines.get(key))
     base_url = data.get("base_url")
     if base_url is not None:
         try:
@@ -97,12 +94,18 @@ def load_site(path: Path | None) -> Settings:
     return Settings(base_url, replace(site, email=owner_email(data.get("email"), path, lines.get("email"))), engine)
 
 
-def owner_email(value: str | None, source: Path | str = "--email", line: int | None = None) -> str | None:
-    """The address podcast directories reach the publisher at, checked."""
+def plain_text(value: str | None, key: str, source: Path | str, line: int | None = None) -> None:
+    """Refuse a setting (from the site file or the command line) that holds
+    a character a feed cannot carry or a reader cannot see."""
     control = _CONTROL.search(value or "")
     if control:
-        raise ContentError(source, line, f"'email' holds the invisible character U+{ord(control.group()):04X}: "
+        raise ContentError(source, line, f"'{key}' holds the invisible character U+{ord(control.group()):04X}: "
                            "remove it")
+
+
+def owner_email(value: str | None, source: Path | str = "--email", line: int | None = None) -> str | None:
+    """The address podcast directories reach the publisher at, checked."""
+    plain_text(value, "email", source, line)
     address = (value or "").strip()
     if not address:
         return None
