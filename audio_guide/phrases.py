@@ -244,8 +244,8 @@ def table(language: str) -> dict[str, str]:
 
 def shared_language(languages: Iterable[str]) -> str:
     """The language of what lists several guides (the catalog, the OPML
-    list): theirs when they share one, else English."""
-    distinct = set(languages)
+    list): theirs when they share one (es and es-MX share es), else English."""
+    distinct = {language.split("-")[0].lower() for language in languages}
     return distinct.pop() if len(distinct) == 1 else ENGLISH
 
 

@@ -6,6 +6,7 @@ each language."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -242,3 +243,76 @@ def test_the_qr_code_is_titled_in_spanish(built):
     assert title == "Código QR: https://audio.riverside-health.org/small-steps-es/"
     english = ET.fromstring((out / "small-steps" / "qr.svg").read_bytes())
     assert english.find("{http://www.w3.org/2000/svg}title").text.startswith("QR code: ")
+
+
+class _Shown(HTMLParser):
+    """What a reader meets in a page: its text and the attributes that are
+    read out or shown, never the script's or style sheet's code."""
+
+    SHOWN = ("alt", "title", "aria-label", "aria-description", "placeholder", "value")
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self._code = 0
+
+    def handle_starttag(self, tag, attrs):
+        self._code += tag in ("script", "style")
+        attributes = dict(attrs)
+        self.parts += [value for name, value in attrs if name in self.SHOWN and value]
+        if tag == "meta" and attributes.get("name", attributes.get("property", "")).endswith(("description", "title")):
+            self.parts.append(attributes.get("content") or "")
+
+    def handle_endtag(self, tag):
+        self._code -= tag in ("script", "style")
+
+    def handle_data(self, data):
+        if not self._code:
+            self.parts.append(data)
+
+
+def _shown(text: str, suffix: str) -> str:
+    if suffix in (".html", ".svg"):
+        parser = _Shown()
+        parser.feed(text)
+        return " ".join(parser.parts)
+    if suffix in (".xml", ".opml"):
+        root = ET.fromstring(text)
+        shown = []
+        for element in root.iter():
+            # What apps show; not codes such as podcast:medium or Apple's categories, English in every feed.
+            if element.tag.rpartition("}")[2] in ("title", "description", "summary", "subtitle", "copyright"):
+                shown.append(element.text or "")
+            shown += [v for k, v in element.attrib.items() if k in ("title", "text")]
+        # A description is HTML inside the XML: what an app shows is its text.
+        parser = _Shown()
+        parser.feed(" ".join(shown))
+        return " ".join(parser.parts)
+    return text
+
+
+def test_the_spanish_edition_holds_none_of_the_english_words_the_tool_adds(built):
+    """Every word audio-guide adds to the Spanish edition comes from the
+    Spanish table: no fragment of an English phrase the table translates is
+    left in its feed, pages, transcripts, QR code or (alone) its OPML list."""
+    from audio_guide import phrases
+    from audio_guide.publishing import feed, page
+
+    result, _, out = built
+    spanish = result.editions[1]
+    # Words Spanish writes the same: names, formats, and a few shared words.
+    same = {"apple", "books", "audio", "opml", "pdf", "rss", "srt", "total", "url", "web", "webvtt", "normal"}
+    fragments = {w for value in phrases.STRINGS["en"].values()
+                 for w in re.findall(r"[^\W\d_]+", re.sub(r"\{[^}]*\}", " ", value))
+                 if len(w) > 2 and w.lower() not in same}
+    assert {"Sections", "Speed", "Download", "transcript"} <= fragments  # the check has teeth
+    files = [p for p in (out / spanish.guide.slug).rglob("*")
+             if p.suffix in (".xml", ".html", ".vtt", ".srt", ".txt", ".svg")]
+    assert len(files) > 8
+    texts = {p.relative_to(out): _shown(p.read_text(encoding="utf-8"), p.suffix) for p in files}
+    texts["feeds.opml (Spanish alone)"] = _shown(feed.opml([spanish]), ".opml")
+    texts["index.html (Spanish alone)"] = _shown(page.render_catalog([spanish, spanish]), ".html")
+    for name, text in texts.items():
+        text = re.sub(r"\S+://\S+", " ", text)  # addresses are not words: /feed.xml is a file's name
+        found = sorted({w for w in fragments if re.search(rf"\b{re.escape(w)}\b", text)})
+        assert not found, f"{name}: {found}"
