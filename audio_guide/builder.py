@@ -13,7 +13,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-from urllib.parse import urlsplit
 
 from .errors import ConfigError, ContentError, EngineError
 from .ffmpeg import ffmpeg_version
@@ -25,6 +24,7 @@ from .publishing.lettering import identity as lettering_identity
 from .publishing.edition import Plan, publish_guide, write_top_level
 from .publishing.writer import Writer
 from .reading import identity, lexicon
+from .reading.base_url import parse as parse_base_url
 from .reading.guides import file_language, read_guides
 from .speaking.engine import DEFAULT_ENGINE, get_engine, resolve_voice
 from .speaking.script import section_script
@@ -50,6 +50,9 @@ class BuildOptions:
     timeout: float | None = None  # seconds per section; None scales with length
     m4b: bool = False  # also publish the full edition as an M4B audiobook
     site: Site = Site()  # the publishing clinic's branding
+    # Where site.yaml is (or would be): the site's podcast guids are kept
+    # there, in site-identity.json. None: beside content_dir.
+    site_dir: Path | None = None
 
 
 @dataclass
@@ -91,11 +94,11 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
     workers = options.jobs or (1 if shared else os.cpu_count() or 1)
     rendered, stats = render_all(jobs, Cache(options.cache_dir), workers, options.timeout, on_job)
     result = BuildResult(stats=stats, out_dir=options.out_dir)
+    podcasts = identity.load_site(options.content_dir.parent if options.site_dir is None else options.site_dir)
     for plan in plans:
-        public = options.base_url is not None
         entries = [rendered[job.key] for job in plan.jobs]
         result.editions.append(publish_guide(plan, entries, options.site, options.m4b, Cache(options.cache_dir),
-                                             base_url, public, writer))
+                                             base_url, podcasts, writer))
         done[0] += 1
         progress(done[0], total, f"staged: {plan.guide.slug}")
     write_top_level(writer, result.editions)
@@ -103,6 +106,7 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
     def save_identities():  # before the switch, so a published guid is always on record
         for plan in plans:
             plan.identity.save()
+        podcasts.save()
 
     writer.publish([e.guide.slug for e in result.editions], list(TOP_LEVEL_FILES), save_identities)
     progress(done[0], total, f"published: {options.out_dir}")
@@ -112,14 +116,15 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
 def _base_url(given: str | None) -> str:
     if given is None:
         return LOCAL_BASE_URL
-    parts = urlsplit(given)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ConfigError(f"--base-url {given!r}: give the public address of the output folder, starting "
-                          "with https:// (or http://), for example https://clinic.example/audio")
-    return given.rstrip("/") + "/"
+    try:
+        return parse_base_url(given)
+    except ValueError as exc:
+        raise ConfigError(f"--base-url {given!r}: {exc}") from None
 
 
 def _plan(guide: Guide, options: BuildOptions) -> Plan:
+    known = identity.load(guide)
+    guide = identity.dated(guide, known)
     engine_name = options.engine or guide.voice.engine or options.default_engine
     try:
         engine = get_engine(engine_name)
@@ -156,4 +161,4 @@ def _plan(guide: Guide, options: BuildOptions) -> Plan:
             except ConfigError as exc:
                 raise ContentError(guide.path, None, str(exc)) from None
             cache.put_file(key, "jpg", cover)
-    return Plan(guide, voice.name, rate, jobs, identity.load(guide), cover)
+    return Plan(guide, voice.name, rate, jobs, known, cover)

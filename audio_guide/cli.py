@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -11,7 +12,8 @@ import click
 from . import __version__
 from .builder import LOCAL_BASE_URL, BuildOptions, build
 from .durations import clock
-from .reading.settings import branding, load_site
+from .reading.base_url import is_public
+from .reading.settings import SITE_FILE, branding, load_site, owner_email
 from .speaking.engine import DEFAULT_ENGINE, engine_names, get_engine
 from .errors import AudioGuideError, ConfigError
 from .model import PACING
@@ -76,12 +78,15 @@ def main():
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(path_type=Path),
               help="Folder the edition is written to; each guide gets its own folder inside.")
 @click.option("--site", "site_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Site configuration: base_url, clinic_name, contact, logo (default: site.yaml, if present).")
+              help="Site configuration: base_url, clinic_name, contact, logo, email (default: site.yaml, if "
+              "present).")
 @click.option("--base-url", metavar="URL", help="Public address the output folder will be served from "
               "(overrides the site file's).")
 @click.option("--clinic-name", metavar="TEXT", help="Clinic shown on the page, handout and feed.")
 @click.option("--contact", metavar="TEXT", help="One contact line for listeners, e.g. a phone number.")
 @click.option("--logo", type=click.Path(path_type=Path, dir_okay=False), help="Clinic logo (PNG or JPEG).")
+@click.option("--email", metavar="ADDRESS", help="Address podcast directories use to reach the publisher (the "
+              "feed's owner); never shown to listeners.")
 @click.option("--jobs", "-j", default=0, type=click.IntRange(min=0), metavar="N",
               help="Worker processes for speech and encoding (default: one per core).")
 @click.option("--engine", metavar="NAME", help=_ENGINE_HELP)
@@ -100,8 +105,8 @@ def main():
               "chapters (repeat the option for both).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every step on its own line.")
-def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contact, logo, jobs, engine, voice, rate,
-                  pacing, cache_dir, timeout, formats, quiet, verbose):
+def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contact, logo, email, jobs, engine, voice,
+                  rate, pacing, cache_dir, timeout, formats, quiet, verbose):
     """Build the audio edition of every guide in CONTENT_DIR (default: content/).
 
     Each section becomes a chaptered, tagged MP3 episode, and the whole guide a
@@ -118,17 +123,17 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     settings = load_site(site_file)
     base_url = base_url or settings.base_url
     site = settings.site
-    site = branding(clinic_name or site.clinic_name, contact or site.contact, str(logo) if logo else site.logo)
+    site = replace(branding(clinic_name or site.clinic_name, contact or site.contact, str(logo) if logo else site.logo),
+                   email=owner_email(email) if email else site.email)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"{cache_dir}: cannot create the cache folder ({exc.strerror}): choose another with "
                           "--cache-dir") from None
     options = BuildOptions(content_dir=content_dir, out_dir=out_dir, cache_dir=cache_dir, base_url=base_url,
-                           site=site, jobs=jobs, engine=engine, default_engine=settings.engine or DEFAULT_ENGINE,
-                           voice=voice, rate=rate, pacing=pacing,
-                           timeout=timeout,
-                           m4b="m4b" in formats)
+                           site=site, site_dir=(site_file or Path(SITE_FILE)).parent, jobs=jobs, engine=engine,
+                           default_engine=settings.engine or DEFAULT_ENGINE, voice=voice, rate=rate, pacing=pacing,
+                           timeout=timeout, m4b="m4b" in formats)
     reporter = _Reporter(quiet, verbose)
     started = time.monotonic()
     try:
@@ -154,6 +159,9 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     if base_url is None:
         click.echo(f"Links point to this computer ({LOCAL_BASE_URL}); give --base-url the public address "
                    "before publishing.")
+    elif not is_public(base_url):
+        click.echo(f"{base_url} is an example or this computer's address, so the feeds have no podcast:guid yet: "
+                   "give --base-url the public address before publishing.")
     stats = result.stats
     click.echo(f"{stats.synthesized} sections spoken, {stats.cached} from cache "
                f"({stats.engine_calls} utterances newly spoken), "

@@ -181,6 +181,7 @@ class Site:
     clinic_name: str | None = None
     contact: str | None = None  # one line: phone, email, address or web page
     logo: str | None = None  # where the clinic keeps its logo: a PNG or JPEG file
+    email: str | None = None  # for podcast directories only (itunes:owner): never shown to listeners
 
 
 def publisher(guide: Guide, site: Site) -> str:
@@ -192,7 +193,7 @@ def publisher(guide: Guide, site: Site) -> str:
 class Edition:
     guide: Guide
     base_url: str  # where this guide's folder is published, ending in /
-    podcast_guid: str
+    podcast_guid: str | None  # the site's, once the feed is public (reading/identity.py)
     voice: str
     rate: int
     cover: str

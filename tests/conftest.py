@@ -16,7 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
 GUIDE = CONTENT / "journey-through-healing" / "guide.md"
-SEED = ROOT.parent / "shared" / "seed" / "journey-through-healing.txt"
+# The guide's source text as written, kept in the repository so a clone tests alone.
+SEED = ROOT / "tests" / "fixtures" / "source" / "journey-through-healing.txt"
 
 
 def require_tool(name: str) -> str:

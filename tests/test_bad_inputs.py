@@ -201,7 +201,7 @@ CASES = {
     "site-a-list": Case({"site.yaml": "- clinic_name\n"}, "site.yaml:1: the site file must be 'key: value' lines"),
     "site-unknown-key": Case({"site.yaml": "clinic_name: Riverside\nclinic: Riverside\n"},
                              "site.yaml:2: unknown key 'clinic': use any of base_url, clinic_name, contact, logo, "
-                             "engine"),
+                             "engine, email"),
     "site-key-given-twice": Case({"site.yaml": "contact: a\ncontact: b\n"},
                                  "site.yaml:2: 'contact' is given twice (first on line 1): keep one"),
     "site-wrong-type": Case({"site.yaml": "contact: [0123, 456]\n"},
@@ -209,17 +209,14 @@ CASES = {
     "site-not-utf-8": Case({"site.yaml": b"clinic_name: Caf\xe9 Clinic\n"},
                            "site.yaml:1: the site file is not UTF-8 (byte 0xe9): save it as UTF-8 in your editor"),
     "site-base-url-ftp": Case({"site.yaml": "base_url: ftp://clinic.example/audio\n"},
-                              "site.yaml:1: base_url 'ftp://clinic.example/audio' must be the public address of the "
-                              "output folder, starting with https:// (or http://), for example "
-                              "https://clinic.example/audio"),
+                              "site.yaml:1: base_url 'ftp://clinic.example/audio': it must start with https:// "
+                              "(or http://), for example https://clinic.example/audio"),
     "site-base-url-javascript": Case({"site.yaml": "clinic_name: x\nbase_url: 'javascript:alert(1)'\n"},
-                                     "site.yaml:2: base_url 'javascript:alert(1)' must be the public address of the "
-                                     "output folder, starting with https:// (or http://), for example "
-                                     "https://clinic.example/audio"),
+                                     "site.yaml:2: base_url 'javascript:alert(1)': it must start with "
+                                     "https:// (or http://), for example https://clinic.example/audio"),
     "site-base-url-no-scheme": Case({"site.yaml": "base_url: clinic.example/audio\n"},
-                                    "site.yaml:1: base_url 'clinic.example/audio' must be the public address of the "
-                                    "output folder, starting with https:// (or http://), for example "
-                                    "https://clinic.example/audio"),
+                                    "site.yaml:1: base_url 'clinic.example/audio': it must start with https:// "
+                                    "(or http://), for example https://clinic.example/audio"),
     "site-logo-missing": Case({"site.yaml": "logo: logo.png\n"},
                               "site.yaml:1: the logo 'logo.png' must be a PNG or JPEG file that exists"),
     "site-logo-not-an-image": Case({"site.yaml": "logo: logo.png\n", "logo.png": "GIF89a, or so it says"},
@@ -229,22 +226,51 @@ CASES = {
                           "site.yaml:1: the logo 'logo.gif' must be a PNG or JPEG file that exists"),
     "site-control-character": Case({"site.yaml": 'clinic_name: "River\\x1bside"\n'},
                                    "site.yaml:1: 'clinic_name' holds the invisible character U+001B: remove it"),
+    "site-email-with-a-name": Case({"site.yaml": "clinic_name: x\nemail: Riverside <podcasts@clinic.example>\n"},
+                                   "site.yaml:2: the email 'Riverside <podcasts@clinic.example>' is not one address "
+                                   "podcast directories can write to: give it alone, without a name or 'mailto:', "
+                                   "for example podcasts@clinic.example"),
+    "site-email-control-character": Case({"site.yaml": 'email: "podcasts@clinic.example\\a"\n'},
+                                         "site.yaml:1: 'email' holds the invisible character U+0007: remove it"),
     "site-file-missing": Case({},
                               "nowhere.yaml: cannot read the site file (No such file or directory): check the path "
                               "given with --site", args=("--site", "nowhere.yaml")),
     # The command line.
     "base-url-ftp": Case({},
-                         "--base-url 'ftp://clinic.example/audio': give the public address of the output folder, "
-                         "starting with https:// (or http://), for example https://clinic.example/audio",
+                         "--base-url 'ftp://clinic.example/audio': it must start with https:// (or http://), "
+                         "for example https://clinic.example/audio",
                          args=("--base-url", "ftp://clinic.example/audio")),
     "base-url-relative": Case({},
-                              "--base-url 'clinic.example/audio': give the public address of the output folder, "
-                              "starting with https:// (or http://), for example https://clinic.example/audio",
+                              "--base-url 'clinic.example/audio': it must start with https:// (or http://), "
+                              "for example https://clinic.example/audio",
                               args=("--base-url", "clinic.example/audio")),
     "base-url-with-query": Case({},
-                                "--base-url 'https://clinic.example/?q=1': give the public address of the output "
-                                "folder, starting with https:// (or http://), for example "
-                                "https://clinic.example/audio", args=("--base-url", "https://clinic.example/?q=1")),
+                                "--base-url 'https://clinic.example/?q=1': it has a query ('?') or fragment ('#'): "
+                                "give the address of the folder only",
+                                args=("--base-url", "https://clinic.example/?q=1")),
+    # Credentials would be printed in the feed, the page, the QR code and the handout.
+    "base-url-with-password": Case({"site.yaml": "base_url: https://staff:s3cret@clinic.example/audio\n"},
+                                   "site.yaml:1: base_url 'https://staff:s3cret@clinic.example/audio': it holds a user "
+                                   "name or password, which would be printed in the feed, the page and the handout: "
+                                   "give the address without 'user:password@' and protect the folder on the server"),
+    "base-url-empty-fragment": Case({}, "--base-url 'https://clinic.example/audio#': it has a query ('?') or "
+                                    "fragment ('#'): give the address of the folder only",
+                                    args=("--base-url", "https://clinic.example/audio#")),
+    "base-url-with-space": Case({}, "--base-url 'https://clinic.example/my audio': it holds a space, a line break or "
+                                "another invisible character: write the address alone",
+                                args=("--base-url", "https://clinic.example/my audio")),
+    "base-url-port-out-of-range": Case({}, "--base-url 'https://clinic.example:70000/audio': it is not a web address "
+                                       "(Port out of range 0-65535)",
+                                       args=("--base-url", "https://clinic.example:70000/audio")),
+    "base-url-open-bracket": Case({}, "--base-url 'https://[::1/audio': it is not a web address (Invalid IPv6 URL)",
+                                  args=("--base-url", "https://[::1/audio")),
+    "email-option-two-addresses": Case({},
+                                       "--email: the email 'a@clinic.example, b@clinic.example' is not one address "
+                                       "podcast directories can write to: give it alone, without a name or "
+                                       "'mailto:', for example podcasts@clinic.example",
+                                       args=("--email", "a@clinic.example, b@clinic.example")),
+    "email-option-control-character": Case({}, "--email: 'email' holds the invisible character U+001B: remove it",
+                                           args=("--email", "podcasts@clinic.example\x1b")),
     "logo-not-an-image": Case({"logo.jpg": "not a jpeg"},
                               "--logo: the logo 'logo.jpg' is not a PNG or JPEG image (or it is damaged): export it "
                               "again as PNG or JPEG", args=("--logo", "logo.jpg")),

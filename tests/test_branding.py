@@ -43,16 +43,22 @@ def test_two_clinics_differ_only_in_their_branding(tmp_path):
 
 
 def test_site_file_and_command_line(tmp_path):
-    (tmp_path / "site.yaml").write_text('base_url: "https://clinic.example/audio"\nclinic_name: "Riverside Clinic"\n')
+    (tmp_path / "site.yaml").write_text('base_url: "https://clinic.example/audio"\nclinic_name: "Riverside Clinic"\n'
+                                        'email: "old@clinic.example"\n')
     out = tmp_path / "out"
     done = run_cli("build", str(CONTENT), "--out", str(out), "--cache-dir", str(tmp_path / "c"), "--site",
-                   str(tmp_path / "site.yaml"), "--contact", "Call 0123", "--quiet")
+                   str(tmp_path / "site.yaml"), "--contact", "Call 0123", "--email", "podcasts@clinic.example",
+                   "--quiet")
     assert done.returncode == 0, done.stderr
     feed = (out / "journey-through-healing" / "feed.xml").read_text()
     assert "https://clinic.example/audio/journey-through-healing/feed.xml" in feed
     assert "Shared by Riverside Clinic. Call 0123" in feed
+    assert ("<itunes:owner>\n      <itunes:name>Riverside Clinic</itunes:name>\n"
+            "      <itunes:email>podcasts@clinic.example</itunes:email>\n    </itunes:owner>") in feed
+    assert "old@clinic.example" not in feed
+    assert "podcasts@clinic.example" not in (out / "journey-through-healing" / "index.html").read_text()
     (tmp_path / "site.yaml").write_text("clinic: Oops\n")
     done = run_cli("build", str(CONTENT), "--out", str(out), "--site", str(tmp_path / "site.yaml"))
     assert done.returncode == 1
     assert done.stderr.strip() == (f"error: {tmp_path / 'site.yaml'}:1: unknown key 'clinic': use any of "
-                                   "base_url, clinic_name, contact, logo, engine")
+                                   "base_url, clinic_name, contact, logo, engine, email")

@@ -12,7 +12,7 @@ from mutagen.id3 import ID3
 
 from audio_guide.reading.guides import read_guide
 
-from .conftest import GUIDE, ffprobe, require_tool
+from .conftest import GUIDE, SEED, ffprobe, require_tool
 
 TARGET_MONO_LUFS = -19.0  # -16 LUFS as heard: a mono file measures 3 LU lower
 
@@ -155,6 +155,29 @@ def test_section_announcements(edition):
     first = [e.lines[0].text for e in result.editions[0].episodes]
     assert first[2] == "Journey Through Healing. Section 3 of 6: Physical Recovery After Miscarriage."
     assert all(f"Section {n} of 6: " in text for n, text in enumerate(first, start=1))
+    # The opening says the whole title line once; the others keep it short.
+    assert first[0] == ("Journey Through Healing: Emotional and Physical Recovery After Miscarriage. "
+                        "Section 1 of 6: Introduction.")
+
+
+def test_every_word_of_the_source_text_is_in_the_transcripts_in_order(edition):
+    """The guide's source text as written, its title line included, read from
+    the published plain-text transcripts: nothing dropped, nothing reordered."""
+    result, options = edition
+    folder = options.out_dir / result.editions[0].guide.slug
+    heard = []
+    for episode in result.editions[0].episodes:
+        heard += _words((folder / episode.files.txt).read_text(encoding="utf-8"))
+    source = _words(SEED.read_text(encoding="utf-8"))
+    position = 0
+    for n, word in enumerate(source):  # a subsequence: announcements and headings may come between
+        assert word in heard[position:], f"word {n} of the source text, {word!r}, is not heard after word {position}"
+        position = heard.index(word, position) + 1
+    assert len(source) > 450
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'").replace(":", " "))
 
 
 def test_mp3_format_suits_podcast_apps(edition):

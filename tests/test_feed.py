@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
 import json
@@ -17,6 +18,8 @@ from PIL import Image
 
 from audio_guide import BuildOptions, build
 from audio_guide.durations import whole_seconds
+from audio_guide.model import Site
+from audio_guide.publishing.feed import rss
 
 from .conftest import ROOT, ffprobe
 
@@ -85,7 +88,7 @@ def test_feedparser_reads_the_feed_without_complaint(main_feed):
     ed, folder, _, fp = main_feed
     assert not fp.bozo, fp.get("bozo_exception")
     assert fp.feed.title == "Journey Through Healing" and fp.feed.language == "en"
-    assert fp.feed.podcast_guid == ed.podcast_guid
+    assert ed.podcast_guid is None and "podcast_guid" not in fp.feed  # a feed on this computer names no podcast
     assert fp.feed.itunes_type == "serial"
     assert [link.href for link in fp.feed.links if link.rel == "self"] == [ed.feed_url]
     for entry, episode in zip(fp.entries, ed.episodes):
@@ -96,6 +99,21 @@ def test_feedparser_reads_the_feed_without_complaint(main_feed):
         assert int(enclosure.length) == local(ed, folder, enclosure.href).stat().st_size
         assert entry.podcast_transcript["type"] == "text/vtt"
         assert entry.published_parsed[:6] == episode.published.timetuple()[:6]
+
+
+def test_the_owner_is_named_only_with_an_address(main_feed):
+    ed, _, pp, fp = main_feed
+    assert ed.site.email is None and "itunes_owner" not in pp and "publisher_detail" not in fp.feed
+    for site, name in ((Site(email="podcasts@clinic.example"), "audio-guide"),  # the guide's author
+                       (Site("Northfield & <Sons> Clinic", email="podcasts@clinic.example"),
+                        "Northfield & <Sons> Clinic")):
+        data = rss(dataclasses.replace(ed, site=site))
+        pp, fp = podcastparser.parse(ed.feed_url, io.BytesIO(data)), feedparser.parse(data)
+        assert not fp.bozo, fp.get("bozo_exception")
+        assert pp["itunes_owner"] == {"name": name, "email": "podcasts@clinic.example"}
+        assert fp.feed.publisher_detail == {"name": name, "email": "podcasts@clinic.example"}
+        assert pp["itunes_author"] == fp.feed.author == name
+        assert b"&amp;" not in data and b"&lt;" not in data  # hexadecimal references, as the RSS Profile has them
 
 
 def test_every_transcript_type_is_listed_vtt_last(main_feed):

@@ -45,7 +45,8 @@ GOLDEN = ROOT / "tests" / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 BASE = "https://clinic.example/audio/"
 SITE = Site(clinic_name="Riverside Clinic & <Birth> Centre", contact='Call 0123 456 789, "weekdays" 9 to 5',
-            logo="/clinic/branding/logo.png")  # where the clinic keeps it: never on the page
+            logo="/clinic/branding/logo.png",  # where the clinic keeps it: never on the page
+            email="podcasts+audio@riverside-clinic.example")
 
 
 @dataclasses.dataclass(frozen=True)

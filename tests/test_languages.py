@@ -49,7 +49,7 @@ def built(tmp_path_factory):
     content = work / "content"
     shutil.copytree(FIXTURE, content)  # the build writes identity files beside the guides
     options = BuildOptions(content_dir=content, out_dir=work / "out", cache_dir=work / "cache", jobs=2,
-                           base_url="https://clinic.example/audio")
+                           base_url="https://audio.riverside-health.org", site_dir=work)
     return build(options), content, work / "out"
 
 
@@ -98,7 +98,7 @@ def test_feed_says_its_language(built):
         assert not parsed.bozo, parsed.get("bozo_exception")
         assert parsed.feed.language == language
         with open(out / slug / "feed.xml", "rb") as stream:
-            podcast = podcastparser.parse(f"https://clinic.example/audio/{slug}/feed.xml", stream)
+            podcast = podcastparser.parse(f"https://audio.riverside-health.org/{slug}/feed.xml", stream)
         assert len(podcast["episodes"]) == 2
     spanish = feedparser.parse((out / "small-steps-es" / "feed.xml").read_bytes())
     assert [e.title for e in spanish.entries][:2] in (["Descansar sin culpa", "Un paseo corto"],
@@ -122,7 +122,7 @@ def test_transcripts_carry_the_spanish_announcement(built):
     assert vtt.startswith("WEBVTT\nLanguage: es\n")
     assert "Pasos pequeños. Sección 2 de 2: Un paseo corto." in " ".join(vtt.split())
     text = (transcripts / "01-descanso.txt").read_text(encoding="utf-8")
-    assert text.startswith("Pasos pequeños. Sección 1 de 2: Descansar sin culpa.\n")
+    assert text.startswith("Pasos pequeños: Una guía breve para descansar. Sección 1 de 2: Descansar sin culpa.\n")
     assert "Section" not in vtt + text
 
 
@@ -153,8 +153,8 @@ def test_catalog_and_opml_list_both_editions(built):
     assert 'href="small-steps/"' in text and 'href="small-steps-es/"' in text
     outlines = ET.parse(out / "feeds.opml").getroot().iter("outline")
     feeds = {o.get("xmlUrl"): o.get("language") for o in outlines if o.get("xmlUrl")}
-    assert feeds == {"https://clinic.example/audio/small-steps/feed.xml": "en",
-                     "https://clinic.example/audio/small-steps-es/feed.xml": "es"}
+    assert feeds == {"https://audio.riverside-health.org/small-steps/feed.xml": "en",
+                     "https://audio.riverside-health.org/small-steps-es/feed.xml": "es"}
 
 
 def test_check_passes_both_editions(built):
@@ -239,6 +239,6 @@ def test_the_qr_code_is_titled_in_spanish(built):
     _, _, out = built
     root = ET.fromstring((out / "small-steps-es" / "qr.svg").read_bytes())
     title = root.find("{http://www.w3.org/2000/svg}title").text
-    assert title == "Código QR: https://clinic.example/audio/small-steps-es/"
+    assert title == "Código QR: https://audio.riverside-health.org/small-steps-es/"
     english = ET.fromstring((out / "small-steps" / "qr.svg").read_bytes())
     assert english.find("{http://www.w3.org/2000/svg}title").text.startswith("QR code: ")

@@ -29,6 +29,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "en": {
         # Spoken before each section (script.announcement).
         "announcement": "{guide} Section {number} of {total}: {section}",
+        # The first announcement's title: the title line as the guide gives it.
+        "full_title": "{title}: {subtitle}",
         # The full edition's title (ID3, M4B).
         "complete": "{guide}: complete guide",
         # The HTML transcript.
@@ -139,6 +141,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "es": {
         "announcement": "{guide} Sección {number} de {total}: {section}",
+        "full_title": "{title}: {subtitle}",
         "complete": "{guide}: guía completa",
         "transcript_title": "Transcripción: {section} ({guide})",
         "transcript_meta": "{guide}: sección {number} de {total}, {length} de audio.",

@@ -51,17 +51,16 @@ def _episode_chapters(job: Job, entry: Rendered, titles: list[str]) -> tuple[Cha
 
 
 def publish_guide(plan: Plan, entries: list[Rendered], site: Site, m4b: bool, cache: Cache, base_url: str,
-                  public: bool, writer: Writer) -> Edition:
+                  podcasts: identity.SiteIdentity, writer: Writer) -> Edition:
     """Write a guide's whole edition, in its folder, through ``writer``:
-    ``entries`` are its sections as rendered, ``public`` says whether
-    ``base_url`` is where it will be published (its feed's guid is then
-    kept), and ``m4b`` asks for the audiobook too."""
+    ``entries`` are its sections as rendered, ``podcasts`` the site's podcast
+    guids (this guide's is made there once its feed is public), and ``m4b``
+    asks for the audiobook too."""
     guide = plan.guide
     folder = _Folder(writer, guide.slug)
     guide_url = f"{base_url}{guide.slug}/"
-    feed_url = guide_url + FEED_FILE
-    identity.assign(plan.identity, guide, feed_url if public else None)
-    podcast_guid = plan.identity.podcast_guid or identity.podcast_guid(feed_url)
+    identity.assign(plan.identity, guide)
+    podcast_guid = podcasts.podcast(guide.slug, guide_url + FEED_FILE, plan.identity.legacy_podcast)
     folder.write(COVER_FILE, plan.cover)
     tags = dict(album=guide.title, artist=publisher(guide, site), language=guide.language,
                 copyright=guide.copyright or guide.license, description=guide.description,
@@ -109,10 +108,11 @@ def _write_handout(folder: _Folder, edition: Edition, cache: Cache) -> None:
     folder.write(QR_SVG_FILE, qr.qr_svg(url, edition.guide.language))
     site = edition.site
     # What the page shows, never where the files lie: moving the content
-    # folder, or the logo, changes no handout.
+    # folder, or the logo, changes no handout, and nor does the owner's email,
+    # which it never prints.
     shown = dict(pipeline=PIPELINE_VERSION, fpdf2=library_version("fpdf2"),
                  guide=replace(edition.guide, path="", cover=None, cover_line=None),
-                 site=replace(site, logo=file_sha256(Path(site.logo)) if site.logo else None),
+                 site=replace(site, logo=file_sha256(Path(site.logo)) if site.logo else None, email=None),
                  url=url, feed=edition.feed_url, full_ms=edition.full.duration_ms,
                  episodes=[(e.number, e.section.title, e.duration_ms) for e in edition.episodes])
     key = cache_key(shown)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import email.utils
 import html
 import json
+import re
 import xml.etree.ElementTree as ET
 from typing import Sequence
 
@@ -36,6 +37,8 @@ DESCRIPTION_LIMIT = 4000  # bytes, Apple's limit for a channel description
 # Transcript types in the order written: VTT last, for parsers that keep one.
 TRANSCRIPT_TYPES = (("html", "text/html"), ("txt", "text/plain"), ("srt", "application/x-subrip"),
                     ("vtt", "text/vtt"))
+_HEX = {b"&amp;": b"&#x26;", b"&lt;": b"&#x3C;", b"&gt;": b"&#x3E;"}
+_ESCAPE = re.compile(b"|".join(_HEX))
 
 
 def _q(name: str) -> str:
@@ -114,6 +117,10 @@ def rss(edition: Edition) -> bytes:
     _add(image, "title", guide.title)
     _add(image, "link", edition.url(""))
     _add(channel, "itunes:author", publisher(guide, edition.site))
+    if edition.site.email:  # directories write to the owner; without an address an owner tells them nothing
+        owner = _add(channel, "itunes:owner")
+        _add(owner, "itunes:name", publisher(guide, edition.site))
+        _add(owner, "itunes:email", edition.site.email)
     if guide.subtitle:
         _add(channel, "itunes:subtitle", guide.subtitle)
     _add(channel, "itunes:summary", _truncate_utf8(description, DESCRIPTION_LIMIT))
@@ -122,7 +129,8 @@ def rss(edition: Edition) -> bytes:
     _add(category, "itunes:category", text=CATEGORY[1])
     _add(channel, "itunes:explicit", "false")
     _add(channel, "itunes:type", "serial")
-    _add(channel, "podcast:guid", edition.podcast_guid)
+    if edition.podcast_guid:  # none for a feed on this computer or a placeholder address: it names one feed
+        _add(channel, "podcast:guid", edition.podcast_guid)
     _add(channel, "podcast:locked", "yes")
     _add(channel, "podcast:medium", "podcast")
     if guide.license:
@@ -130,7 +138,15 @@ def rss(edition: Edition) -> bytes:
     for episode in edition.episodes:
         _item(channel, edition, episode)
     ET.indent(root, space="  ")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    return _hex_references(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
+
+
+def _hex_references(xml: bytes) -> bytes:
+    """&, < and > as the RSS Profile would have them in text: hexadecimal
+    character references (&#x26;), which validators read as plain text where
+    &amp; and &lt; look like markup that leaked in. The same characters to any
+    XML parser; ElementTree writes &amp;, &lt; and &gt; only for these."""
+    return _ESCAPE.sub(lambda match: _HEX[match.group()], xml)
 
 
 def _item(channel: ET.Element, edition: Edition, episode: Episode) -> None:

@@ -1,5 +1,6 @@
 """The clinic's site configuration: where the edition is published and whose
-name, contact line and logo it carries.
+name, contact line and logo it carries, and the address podcast directories
+write to.
 
 It lives in ``site.yaml`` beside content/ (every key optional); command-line
 options override it. The same guide published by two clinics differs only
@@ -9,21 +10,28 @@ where this branding does.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 from PIL import Image
 
 from ..errors import ContentError
 from ..model import Site
+from .base_url import parse as parse_base_url
 
 SITE_FILE = "site.yaml"
-_KEYS = ("base_url", "clinic_name", "contact", "logo", "engine")
+_KEYS = ("base_url", "clinic_name", "contact", "logo", "engine", "email")
 _LOGO_TYPES = (".png", ".jpg", ".jpeg")
 # Invisible characters that XML feeds cannot carry (as in guides.py).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+# One bare address, within what the W3C feed validator accepts for
+# itunes:email (its addr-spec rule, which takes no name, no "mailto:" and no
+# non-ASCII domain without a DNS look-up) and what mail can be sent to: no
+# dot at either end of the local part or twice in a row, and DNS labels.
+_EMAIL = re.compile(r"(?!\.)(?!.*\.\.)[A-Za-z0-9_\-+.'!#$%&*/=?^`{|}~]+(?<!\.)"
+                    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+_EMAIL_LIMIT = 254  # characters: the longest address mail can carry (RFC 5321)
 
 
 @dataclass(frozen=True)
@@ -78,13 +86,31 @@ def load_site(path: Path | None) -> Settings:
             raise ContentError(path, lines.get(key), f"'{key}' holds the invisible character "
                                f"U+{ord(control.group()):04X}: remove it")
     base_url = data.get("base_url")
-    if base_url is not None and not _is_base_url(base_url):
-        raise ContentError(path, lines.get("base_url"), f"base_url {base_url!r} must be the public address of "
-                           "the output folder, starting with https:// (or http://), for example "
-                           "https://clinic.example/audio")
+    if base_url is not None:
+        try:
+            parse_base_url(base_url)
+        except ValueError as exc:
+            raise ContentError(path, lines.get("base_url"), f"base_url {base_url!r}: {exc}") from None
     engine = (data.get("engine") or "").strip() or None
-    return Settings(base_url, branding(data.get("clinic_name"), data.get("contact"), data.get("logo"), path.parent,
-                                       path, lines.get("logo")), engine)
+    site = branding(data.get("clinic_name"), data.get("contact"), data.get("logo"), path.parent, path,
+                    lines.get("logo"))
+    return Settings(base_url, replace(site, email=owner_email(data.get("email"), path, lines.get("email"))), engine)
+
+
+def owner_email(value: str | None, source: Path | str = "--email", line: int | None = None) -> str | None:
+    """The address podcast directories reach the publisher at, checked."""
+    control = _CONTROL.search(value or "")
+    if control:
+        raise ContentError(source, line, f"'email' holds the invisible character U+{ord(control.group()):04X}: "
+                           "remove it")
+    address = (value or "").strip()
+    if not address:
+        return None
+    if len(address) > _EMAIL_LIMIT or not _EMAIL.fullmatch(address):
+        raise ContentError(source, line, f"the email {address!r} is not one address podcast directories can "
+                           "write to: give it alone, without a name or 'mailto:', for example "
+                           "podcasts@clinic.example")
+    return address
 
 
 def branding(clinic_name: str | None, contact: str | None, logo: str | None, base: Path = Path("."),
@@ -106,8 +132,3 @@ def branding(clinic_name: str | None, contact: str | None, logo: str | None, bas
                                "export it again as PNG or JPEG")
     return Site(clinic_name=(clinic_name or "").strip() or None, contact=(contact or "").strip() or None,
                 logo=str(logo_path) if logo_path else None)
-
-
-def _is_base_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not parts.query and not parts.fragment

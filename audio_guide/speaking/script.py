@@ -44,9 +44,15 @@ def _closed(text: str) -> str:
 
 
 def announcement(guide: Guide, number: int) -> str:
-    """What opens a section ("Title. Section 2 of 6: Its title."), in the guide's language."""
+    """What opens a section ("Title. Section 2 of 6: Its title."), in the
+    guide's language. The first says the whole title, subtitle included, so
+    every word of the title line is heard once (and is in a transcript); the
+    rest keep it short."""
     section = guide.sections[number - 1]
-    return strings.text(guide.language, "announcement", guide=_closed(guide.title), number=number,
+    title = guide.title
+    if number == 1 and guide.subtitle:
+        title = strings.text(guide.language, "full_title", title=guide.title, subtitle=guide.subtitle)
+    return strings.text(guide.language, "announcement", guide=_closed(title), number=number,
                         total=len(guide.sections), section=_closed(section.title))
 
 
