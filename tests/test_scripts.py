@@ -203,8 +203,8 @@ def test_pages_and_transcripts_say_their_language_and_direction(built, slug):
     assert phrases.text(language, "section_of", number=1, total=2) in page
     for english in ("Read along", "Listen in a podcast app", "Section 1 of 2"):
         assert english not in page
-    text = (out / slug / "transcripts" / "01-rest.txt").read_text(encoding="utf-8")
-    assert text.startswith(phrases.text(language, "announcement", guide=GUIDES[slug][1] + ".", number=1,
+    text = (out / slug / "transcripts" / "02-walk.txt").read_text(encoding="utf-8")
+    assert text.startswith(phrases.text(language, "announcement", guide=GUIDES[slug][1] + ".", number=2,
                                         total=2, section=""))
 
 

@@ -11,6 +11,7 @@ the 15 and 30 seconds the page uses.
 
 STRINGS: dict[str, str] = {
     "announcement": "{guide} القسم {number} من {total}: {section}",
+    "full_title": "{title}: {subtitle}",
     "complete": "{guide}: الدليل كاملًا",
     "transcript_title": "النص المكتوب: {section} ({guide})",
     "transcript_meta": "{guide}: القسم {number} من {total}، ومدة الصوت {length}.",

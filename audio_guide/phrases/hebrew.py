@@ -9,6 +9,7 @@ __init__.py picks them); dates read "30 בנובמבר 2026".
 
 STRINGS: dict[str, str] = {
     "announcement": "{guide} פרק {number} מתוך {total}: {section}",
+    "full_title": "{title}: {subtitle}",
     "complete": "{guide}: המדריך המלא",
     "transcript_title": "תמליל: {section} ({guide})",
     "transcript_meta": "{guide}: פרק {number} מתוך {total}, אורך ההקלטה {length}.",
