@@ -20,6 +20,7 @@ from .keys import cache_key, library_version
 from .layout import TOP_LEVEL_FILES
 from .model import Edition, Guide, Site
 from .publishing.cover import load_cover, make_cover
+from .publishing.lettering import identity as lettering_identity
 from .publishing.edition import Plan, publish_guide, write_top_level
 from .publishing.writer import Writer
 from .reading import identity, lexicon
@@ -154,7 +155,7 @@ def _plan(guide: Guide, options: BuildOptions) -> Plan:
     else:
         shown = (guide.title, guide.subtitle, guide.publisher or guide.author)
         cache = Cache(options.cache_dir)  # drawing 3000x3000 pixels takes half a second
-        key = cache_key([PIPELINE_VERSION, "cover", library_version("Pillow"), shown])
+        key = cache_key([PIPELINE_VERSION, "cover", library_version("Pillow"), lettering_identity(), shown])
         cover = cache.get_file(key, "jpg")
         if cover is None:
             try:

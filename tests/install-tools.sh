@@ -8,6 +8,8 @@
 #   pdftoppm, pdftotext, pdfinfo    Debian poppler-utils
 #   zbarimg (reads QR codes)        Debian zbar-tools
 #   rsvg-convert (draws SVG)        Debian librsvg2-bin
+#   FriBiDi, for Pillow's libraqm   Debian libfribidi0 (draws the reference
+#                                   the cover's right-to-left titles are held to)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packages=()
@@ -18,6 +20,7 @@ need chromium chromium
 need pdftoppm poppler-utils
 need zbarimg zbar-tools
 need rsvg-convert librsvg2-bin
+ldconfig -p 2>/dev/null | grep -q 'libfribidi\.so\.0' || packages+=(libfribidi0)
 # Screenshots need a font; the product does not.
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
 if [ ${#packages[@]} -gt 0 ]; then

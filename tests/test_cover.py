@@ -137,25 +137,33 @@ def test_a_title_too_long_for_any_size_is_cut_with_an_ellipsis():
     assert all(line.box[3] <= cover.SIZE - cover.MARGIN for line in lines)
 
 
-def test_accents_and_dashes_are_drawn_plainly():
-    lines = cover.layout("Guérir — ensemble", "“Café” – notes")
-    assert [line.text for line in lines] == ["Guerir - ensemble", "“Cafe” - notes"]
+def test_accents_dashes_and_other_alphabets_are_drawn_as_written():
+    lines = cover.layout("Guérir — ensemble", "“Café” – Путь исцеления – Ἴασις")
+    assert " ".join(line.text for line in lines) == "Guérir — ensemble “Café” – Путь исцеления – Ἴασις"
 
 
-def test_a_title_the_font_cannot_draw_is_refused():
-    with pytest.raises(AudioGuideError, match="cover:"):
-        cover.make_cover("Путь исцеления")
+def test_a_title_in_a_script_no_bundled_font_draws_is_refused_with_the_character_named():
+    with pytest.raises(AudioGuideError) as caught:
+        cover.make_cover("回復への道")
+    message = str(caught.value)
+    assert "'回'" in message and "U+56DE" in message and "'cover:' image" in message
+
+
+def test_emoji_are_left_off_the_cover():
+    assert [line.text for line in cover.layout("Rest \U0001F33F well")] == ["Rest well"]
 
 
 def test_missing_freetype_is_a_clear_error(monkeypatch):
-    monkeypatch.setattr(cover.features, "check", lambda name: False)
-    cover._font.cache_clear()
+    from audio_guide.publishing import lettering
+
+    monkeypatch.setattr(lettering.features, "check", lambda name: False)
+    lettering.lettering.cache_clear()
     try:
         with pytest.raises(ToolError, match="FreeType"):
             cover.make_cover("A title that is not cached yet")
     finally:
         monkeypatch.undo()
-        cover._font.cache_clear()
+        lettering.lettering.cache_clear()
 
 
 def test_load_cover_makes_a_square_rgb_jpeg_of_a_png(tmp_path):

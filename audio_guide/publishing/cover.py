@@ -27,12 +27,13 @@ ratio of 4.5:1 (the title and subtitle reach AAA, 7:1), so the cover stays
 legible as a small thumbnail and for people with low vision. The colours are
 module constants so that the tests can check those ratios.
 
-Text is drawn with the scalable font bundled inside Pillow
-(``ImageFont.load_default(size=...)``, Pillow >= 10.1 with FreeType), so no
-system font is needed and the cover looks the same on every machine. That
-font draws ASCII and typographic quotes; accented letters are drawn without
-their accents and dashes as hyphens (the feed and the audio tags keep the
-exact title).
+Text is drawn in FiraGO, the handout's font, bundled with the package
+(lettering.py), so no system font is needed and the cover looks the same on
+every machine. It draws Latin with its accents, Greek, Cyrillic, Hebrew,
+Arabic and more; right-to-left titles are put in order and shaped (Arabic
+letters joined) as the handout's are. A title in a script FiraGO lacks (such
+as Chinese or Japanese) stops the build with the character named: such a
+guide needs a ``cover:`` image of its own.
 """
 
 from __future__ import annotations
@@ -43,9 +44,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps, features
+from PIL import Image, ImageDraw, ImageOps
 
-from ..errors import AudioGuideError, ConfigError, ContentError, ToolError
+from ..errors import AudioGuideError, ConfigError, ContentError
+from .lettering import Lettering, covers, lettering
 
 # --- The rules ---------------------------------------------------------------
 
@@ -103,62 +105,23 @@ def contrast_ratio(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
 # --- Fonts -------------------------------------------------------------------------
 
 
-def _require_freetype() -> None:
-    if not features.check("freetype2"):
-        raise ToolError("this Pillow was built without FreeType, so the cover's text cannot be drawn: "
-                        "reinstall Pillow from its official wheel (pip install --force-reinstall pillow), "
-                        "or give the guide a 'cover:' image")
-
-
-@functools.lru_cache(maxsize=64)
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    _require_freetype()
-    try:
-        font = ImageFont.load_default(size=size)
-    except TypeError:               # Pillow < 10.1 has no size= and no scalable default font
-        font = None
-    if not isinstance(font, ImageFont.FreeTypeFont):
-        raise ToolError("Pillow is too old to draw the cover's text: it needs Pillow 10.1 or later "
-                        "(pip install --upgrade pillow)")
-    return font
-
-
-@functools.lru_cache(maxsize=None)
-def _drawable(char: str) -> bool:
-    """Whether the bundled font has a glyph for ``char`` (not its 'missing' box)."""
-    if char.isspace():
-        return True
-
-    def pixels(c):
-        image = Image.new("L", (120, 120))
-        ImageDraw.Draw(image).text((10, 10), c, font=_font(60), fill=255)
-        return image.tobytes()
-    return pixels(char) != pixels("\U0010FFFD")
-
-
-_FOLDS = {"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
-          "\u2212": "-", "\u00a0": " ", "\u2032": "'", "\u2033": '"'}
+def _font(size: int) -> Lettering:
+    return lettering(size)
 
 
 def _printable(text: str) -> str:
-    """``text`` with whitespace collapsed and every character the font can draw.
-
-    Accents are dropped (é -> e) and dashes become hyphens; symbols it cannot
-    draw are left out. A letter or digit it cannot draw stops the build rather
-    than misspell the title on the cover.
-    """
+    """``text`` with whitespace collapsed and without the symbols the font
+    cannot draw (emoji, pictographs). A letter or digit it cannot draw stops
+    the build rather than misspell the title on the cover."""
     out = []
-    for char in " ".join(text.split()):
-        if _drawable(char):
+    for char in " ".join(unicodedata.normalize("NFC", text).split()):
+        if covers(char) or unicodedata.category(char) == "Cf":  # joiners and direction marks: HarfBuzz's
             out.append(char)
-            continue
-        folded = _FOLDS.get(char) or "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-        if folded and all(_drawable(c) for c in folded):
-            out.append(folded)
         elif unicodedata.category(char)[0] in "LN":
-            raise ConfigError(f"the cover's built-in font cannot draw {char!r} in {text!r}: "
-                              "give the guide a 'cover:' image instead")
+            name = unicodedata.name(char, "a character")
+            raise ConfigError(f"the cover's font (FiraGO) cannot draw {char!r} (U+{ord(char):04X}, {name}) "
+                              f"in {text!r}: give the guide a 'cover:' image (a square JPEG or PNG, 1400 to "
+                              "3000 px) in its front matter instead")
     return " ".join("".join(out).split())
 
 
@@ -324,9 +287,7 @@ def _place(out: list[TextLine], texts: list[str], size: int, colour, y: int) -> 
     font = _font(size)
     pitch = round(size * LINE_PITCH)
     for text in texts:
-        box = font.getbbox(text, anchor="ma")
-        out.append(TextLine(text, size, colour, y,
-                            (SIZE // 2 + box[0], y + box[1], SIZE // 2 + box[2], y + box[3])))
+        out.append(TextLine(text, size, colour, y, font.getbbox(text, SIZE // 2, y)))
         y += pitch
     return y - pitch + sum(font.getmetrics())
 
@@ -356,7 +317,7 @@ def make_cover(title: str, subtitle: str | None = None, publisher: str | None = 
         draw.rectangle((SIZE // 2 - _RULE_WIDTH // 2, middle - _RULE_THICKNESS // 2,
                         SIZE // 2 + _RULE_WIDTH // 2 - 1, middle + _RULE_THICKNESS // 2 - 1), fill=RULE_COLOUR)
     for line in lines:
-        draw.text((SIZE // 2, line.y), line.text, font=_font(line.size), fill=line.colour, anchor="ma")
+        _font(line.size).draw(draw, SIZE // 2, line.y, line.text, line.colour)
     data = _encode(image, subsampling=0)
     if data is None:                                     # cannot happen with this design; kept honest
         raise AudioGuideError(f"the generated cover does not fit in {MAX_BYTES // 1024} KB")

@@ -57,6 +57,12 @@ HarfBuzz (``uharfbuzz``) so right-to-left words read in the right order and
 Arabic letters join. The document title in the metadata keeps the exact
 title.
 
+A guide in a language written right to left (phrases.direction: Arabic,
+Hebrew, Persian, Urdu...) gets the page in mirror image: its paragraphs
+start at the right edge, the QR code stands on the right with the words to
+its left, and the section numbers on the right with the lengths on the left.
+Web addresses stay left to right wherever they stand.
+
 The QR code (qr.py) is drawn as vector rectangles in the PDF, the same
 symbol as the ``qr.png`` and ``qr.svg`` published beside the page.
 
@@ -172,6 +178,7 @@ class _Sheet:
         pdf.c_margin = 0
         for (family, style), path in fonts.items():
             pdf.add_font(family, style, str(path))
+        self.rtl = strings.direction(edition.guide.language) == "rtl"
         pdf.set_text_shaping(True)
         guide = edition.guide
         pdf.set_title(guide.title)
@@ -196,6 +203,21 @@ class _Sheet:
     def use(self, style: _Style) -> None:
         self.pdf.set_font(style.family, "B" if style.bold else "", style.size)
         self.pdf.set_text_color(*style.colour)
+        if self.rtl:  # else each paragraph's own first letter says (as dir="auto" on the page)
+            # Addresses (the mono face) read left to right even here: a trailing
+            # "/" would otherwise jump to the line's far end.
+            self.pdf.set_text_shaping(True, direction="ltr" if style.family == MONO else "rtl")
+
+    def at(self, x: float, width: float = 0.0) -> float:
+        """Where a box of ``width`` laid out at ``x`` stands on this page: in
+        mirror image on a right-to-left one."""
+        return LEFT + RIGHT - x - width if self.rtl else x
+
+    def align(self, align: Align = Align.L) -> Align:
+        """``align`` as this page reads it: left and right swap on a right-to-left one."""
+        if self.rtl and align in (Align.L, Align.R):
+            return Align.R if align == Align.L else Align.L
+        return align
 
     def space(self, mm: float) -> None:
         self.pdf.set_y(self.pdf.get_y() + mm * self.scale)
@@ -206,8 +228,8 @@ class _Sheet:
         if not text:
             return
         self.use(style)
-        self.pdf.set_x(x)
-        self.pdf.multi_cell(width, style.line, text, align=Align.L, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.pdf.set_x(self.at(x, width))
+        self.pdf.multi_cell(width, style.line, text, align=self.align(), new_x=XPos.LEFT, new_y=YPos.NEXT)
 
     def lines(self, text: str, style: _Style, width: float) -> list[str]:
         self.use(style)
@@ -219,8 +241,8 @@ class _Sheet:
         self.use(style)
         fits = lambda line: self.pdf.get_string_width(line) <= width  # noqa: E731
         for line in wrap_address(printable(address, style.family), fits):
-            self.pdf.set_x(x)
-            self.pdf.cell(width, style.line, line, new_x=XPos.LEFT, new_y=YPos.NEXT)
+            self.pdf.set_x(self.at(x, width))
+            self.pdf.cell(width, style.line, line, align=self.align(), new_x=XPos.LEFT, new_y=YPos.NEXT)
 
     def rule(self, colour=RULE, width: float = 0.4) -> None:
         """A thin horizontal rule across the area (a filled box: no line caps
@@ -269,7 +291,7 @@ def _branding(sheet: _Sheet) -> None:
         data, (w, h) = logo
         logo_h = min(LOGO_MAX_H, LOGO_MAX_W * h / w)
         logo_w = logo_h * w / h
-        pdf.image(io.BytesIO(data), x=LEFT, y=top, w=logo_w, h=logo_h)
+        pdf.image(io.BytesIO(data), x=sheet.at(LEFT, logo_w), y=top, w=logo_w, h=logo_h)
         x = LEFT + logo_w + 6
     name_style = sheet.style("clinic", bold=True, colour=HEADING)
     contact_style = sheet.style("contact")
@@ -303,7 +325,7 @@ def _listen(sheet: _Sheet, url: str) -> None:
     # In reading order: the heading, the code, then the words beside it.
     sheet.text(_words(sheet, "handout_scan"), sheet.style("heading", bold=True, colour=HEADING),
                x=x, width=width)
-    _draw_qr(pdf, code, LEFT, qr_top, module)
+    _draw_qr(pdf, code, sheet.at(LEFT, QR_SYMBOL_MM), qr_top, module)
     sheet.space(2)
     sheet.text(_words(sheet, "handout_camera"), body, x=x, width=width)
     sheet.space(3)
@@ -346,27 +368,27 @@ def _sections(sheet: _Sheet, shown: int) -> None:
             pdf.set_fill_color(*BAND)
             pdf.rect(LEFT, top, WIDTH, height, style="F")
         sheet.use(row)
-        pdf.set_xy(LEFT, top + pad)
-        pdf.cell(number_w, row.line, str(episode.number))
+        pdf.set_xy(sheet.at(LEFT, number_w), top + pad)
+        pdf.cell(number_w, row.line, str(episode.number), align=sheet.align())
         for n, line in enumerate(lines):
-            pdf.set_xy(title_x, top + pad + n * row.line)
-            pdf.cell(title_w, row.line, line)
-        pdf.set_xy(RIGHT - time_w, top + pad)
-        pdf.cell(time_w, row.line, clock(episode.duration_ms), align=Align.R)
+            pdf.set_xy(sheet.at(title_x, title_w), top + pad + n * row.line)
+            pdf.cell(title_w, row.line, line, align=sheet.align())
+        pdf.set_xy(sheet.at(RIGHT - time_w, time_w), top + pad)
+        pdf.cell(time_w, row.line, clock(episode.duration_ms), align=sheet.align(Align.R))
         pdf.set_y(top + height)
     if shown < len(episodes):
         more = len(episodes) - shown
         sheet.space(1)
-        sheet.text(_words(sheet, "handout_more_one" if more == 1 else "handout_more_many", count=more)
+        sheet.text(strings.count(sheet.edition.guide.language, more, "handout_more")
                    if shown else _words(sheet, "handout_all", count=more), row)
     sheet.rule(colour=RULE, width=0.3)
     top = pdf.get_y()
     sheet.use(total)
-    pdf.set_xy(title_x, top + pad)
+    pdf.set_xy(sheet.at(title_x, title_w), top + pad)
     pdf.cell(title_w, total.line, _words(sheet, "handout_total_all", count=len(episodes)) if len(episodes) > 1
-             else _words(sheet, "handout_total"))
-    pdf.set_xy(RIGHT - time_w, top + pad)
-    pdf.cell(time_w, total.line, clock(sheet.edition.full.duration_ms), align=Align.R)
+             else _words(sheet, "handout_total"), align=sheet.align())
+    pdf.set_xy(sheet.at(RIGHT - time_w, time_w), top + pad)
+    pdf.cell(time_w, total.line, clock(sheet.edition.full.duration_ms), align=sheet.align(Align.R))
     pdf.set_y(top + total.line + 2 * pad)
 
 

@@ -33,8 +33,6 @@ from . import markup, transcripts
 SPEEDS = ("0.75", "1", "1.25", "1.5", "1.75", "2")  # the select's values, as the script writes them back
 SKIP_BACK_S = 15
 SKIP_FORWARD_S = 30
-# Primary language subtags written right to left.
-RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "ug", "ur", "yi"})
 # Addresses that only work on the computer that built the edition (builder.LOCAL_BASE_URL).
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -52,10 +50,6 @@ def _size(size: int) -> str:
 def _seconds(ms: int) -> str:
     """A media fragment time (#t=) in seconds, without needless zeros."""
     return f"{ms / 1000:.3f}".rstrip("0").rstrip(".")
-
-
-def _direction(language: str) -> str:
-    return "rtl" if language.split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
 # Subscribing --------------------------------------------------------------
@@ -94,7 +88,7 @@ def render_page(edition: Edition) -> str:
 
 def _common(lang: str) -> dict:
     """What every page's template needs: its language and how to write times."""
-    return dict(lang=lang, direction=_direction(lang), say=markup.phrases(lang),
+    return dict(lang=lang, direction=strings.direction(lang), say=markup.phrases(lang),
                 month=lambda number: strings.month(lang, number), clock=durations.clock, iso8601=durations.iso8601)
 
 
@@ -130,5 +124,5 @@ def render_catalog(editions: Sequence[Edition]) -> str:
     contact = next((edition.site.contact for edition in editions if edition.site.contact), None) if clinic else None
     return markup.render(
         "catalog.html", **_common(lang), style=markup.asset("page.css"), editions=editions, clinic=clinic,
-        contact=contact, phrases=markup.phrases, count=strings.count, slug_href=lambda slug: quote(slug) + "/",
+        contact=contact, phrases=markup.phrases, count=strings.count, direction_of=strings.direction, slug_href=lambda slug: quote(slug) + "/",
         opml_file=OPML_FILE)

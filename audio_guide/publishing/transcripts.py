@@ -14,6 +14,7 @@ from typing import Sequence
 
 from .. import durations
 from ..model import Line
+from .. import phrases as strings
 from . import markup
 
 LINE_CHARS = 65
@@ -117,7 +118,8 @@ def runs(lines: Sequence[Line]) -> list[tuple[str, list[list[Line]]]]:
 def to_html(lines: Sequence[Line], *, guide_title: str, section_title: str, number: int, total: int,
             language: str, audio_href: str, duration_ms: int) -> str:
     """A standalone, accessible transcript page (templates/transcript.html)."""
-    return markup.render("transcript.html", lang=language, direction=None, style=markup.asset("transcript.css"),
+    return markup.render("transcript.html", lang=language, direction=strings.direction(language),
+                         style=markup.asset("transcript.css"),
                          say=markup.phrases(language), runs=runs(lines), guide_title=guide_title,
                          section_title=section_title, number=number, total=total, audio_href=audio_href,
                          length=durations.clock(duration_ms))

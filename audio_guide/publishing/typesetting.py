@@ -39,6 +39,12 @@ def _font_bytes(code: str) -> bytes:
     return pymupdf_fonts.myfont(code)
 
 
+def font_bytes(family: str, style: str = "") -> tuple[str, bytes]:
+    """The file name and bytes of one of the fonts (the cover draws with FiraGO too)."""
+    file_name, code = _FONT_FILES[(family, style)]
+    return file_name, _font_bytes(code)
+
+
 @functools.lru_cache(maxsize=None)
 def _coverage(family: str) -> frozenset[int]:
     """Every character the family's fonts all draw."""

@@ -60,10 +60,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\
 # words or so); it is refused rather than spoken for an hour.
 LINE_LIMIT = 20_000
 _ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(.*)$")
-# A sentence ends at . ! or ? (and any closing quotes or brackets) followed by
-# whitespace and something that can open a sentence (Spanish ones may open
-# with ¿ or ¡, and a capital may be accented).
-_SENTENCE_END = re.compile(r"([.!?][\"'”’»)\]]*)\s+(?=[\"'“‘«(\[¿¡]?[A-Z0-9À-ÖØ-Þ])")
+# A sentence ends at . ! or ? (Arabic's ؟ and Urdu's ۔ too, and any closing
+# quotes or brackets) followed by whitespace and something that can open a
+# sentence: a capital (perhaps accented; Spanish ones may open with ¿ or ¡),
+# a digit, or a letter of Hebrew or Arabic, which have no capitals.
+_SENTENCE_END = re.compile(r"([.!?\u061f\u06d4][\"'”’»)\]]*)\s+"
+                           r"(?=[\"'“‘«(\[¿¡]?[A-Z0-9À-ÖØ-Þ\u05d0-\u05ea\u0620-\u064a\u0671-\u06d3\u06d5])")
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Dr.", "Mr.", "Mrs.", "Ms.", "St.", "vs.", "approx.", "No.")
 _INLINE = [

@@ -5,12 +5,23 @@ HTML transcript, the handout), per language.
 A guide's language picks its table by its primary subtag (es-MX reads
 ``es``); a language without a table, or a string a table lacks, falls back
 to English. To add a language, add a table with the same keys: the values
-are ``str.format`` templates.
+are ``str.format`` templates. Arabic and Hebrew have modules of their own
+(arabic.py, hebrew.py); neither has yet been read by a native speaker.
+
+A count ("3 sections") takes the form its language gives that number: the
+table may hold a key for each of the CLDR plural categories (section_zero,
+_one, _two, _few, _many, _other); one it lacks falls back to _one for 1 and
+_many for any other number, the two every table has.
+
+Which languages are written right to left is said here too (direction), for
+the pages, the transcripts and the handout alike.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
+
+from . import arabic, hebrew
 
 ENGLISH = "en"
 
@@ -236,6 +247,24 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+STRINGS["ar"] = arabic.STRINGS
+STRINGS["he"] = hebrew.STRINGS
+
+# Written right to left: these primary language subtags, unless a script
+# subtag says otherwise (az-Arab is, ku-Latn is not).
+RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ps", "sd", "ug", "ur", "yi"})
+RTL_SCRIPTS = frozenset({"arab", "hebr", "syrc", "thaa", "nkoo", "adlm", "rohg", "samr", "mand"})
+
+
+def direction(language: str) -> str:
+    """"rtl" if ``language`` (a BCP 47 tag) is written right to left, else "ltr"."""
+    primary, *rest = language.lower().split("-")
+    script = next((part for part in rest if len(part) == 4 and part.isalpha()), None)
+    if script:
+        return "rtl" if script in RTL_SCRIPTS else "ltr"
+    return "rtl" if primary in RTL_LANGUAGES else "ltr"
+
+
 def table(language: str) -> dict[str, str]:
     """The strings for ``language`` (a BCP 47 tag), English where it has none."""
     own = STRINGS.get(language.split("-")[0].lower(), {})
@@ -253,9 +282,26 @@ def text(language: str, key: str, **values: object) -> str:
     return table(language)[key].format(**values)
 
 
+def plural(language: str, number: int) -> str:
+    """The CLDR plural category of a whole ``number`` in ``language``, for the
+    languages whose tables tell the categories apart."""
+    primary = language.split("-")[0].lower()
+    if primary == "ar":
+        rest = number % 100
+        return ("zero" if number == 0 else "one" if number == 1 else "two" if number == 2
+                else "few" if 3 <= rest <= 10 else "many" if 11 <= rest <= 99 else "other")
+    if primary == "he":
+        return "one" if number == 1 else "two" if number == 2 else "other"
+    return "one" if number == 1 else "other"
+
+
 def count(language: str, number: int, key: str = "section") -> str:
     """'1 section', '3 sections' in ``language``."""
-    return text(language, f"{key}_one" if number == 1 else f"{key}_many", count=number)
+    words = table(language)
+    name = f"{key}_{plural(language, number)}"
+    if name not in words:
+        name = f"{key}_one" if number == 1 else f"{key}_many"
+    return words[name].format(count=number)
 
 
 def month(language: str, number: int) -> str:
