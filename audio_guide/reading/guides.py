@@ -9,6 +9,7 @@ how to fix it; the reader never guesses.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -48,9 +49,11 @@ _RATE_RANGE = (80, 400)
 _PAUSE_MAX_MS = 10_000
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
-_HEADING = re.compile(r"^(#{1,6})[ \t]*(.*?)[ \t#]*$")
-# An explicit section id, written after the title: ## Rest {#rest}
-_SECTION_ID = re.compile(r"\s*\{#([^}]*)\}$")
+# A heading is ^(#{1,6})[ \t]*(.*?)[ \t#]*$ and an explicit section id, written after
+# the title (## Rest {#rest}), is \s*\{#([^}]*)\}$ searched in the title; both are
+# found with string methods (_heading, _section_id): as regular expressions they
+# backtrack over runs of spaces, '#' or '{#', which a hostile line makes quadratic.
+_SECTION_ID = re.compile(r"\s*\{#([^}]*)\}$")  # matched at one place only, found by _section_id
 _VALID_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # C0 and C1 control characters other than tab, the Unicode line and
 # paragraph separators, lone surrogates (which YAML escapes can write) and the
@@ -59,6 +62,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\
 # A line longer than this is not prose an editor wrote (a paragraph of 3,000
 # words or so); it is refused rather than spoken for an hour.
 LINE_LIMIT = 20_000
+# A guide longer than this (over 70 hours of speech) is not one listening: it is
+# refused before it is read, so that memory and reading time stay bounded.
+GUIDE_LIMIT = 4_000_000
 _ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(.*)$")
 # A sentence ends at . ! or ? (and any closing quotes or brackets) followed by
 # whitespace and something that can open a sentence (Spanish ones may open
@@ -66,12 +72,16 @@ _ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(.*)$")
 _SENTENCE_END = re.compile(r"([.!?][\"'”’»)\]]*)\s+(?=[\"'“‘«(\[¿¡]?[A-Z0-9À-ÖØ-Þ])")
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Dr.", "Mr.", "Mrs.", "Ms.", "St.", "vs.", "approx.", "No.")
-_INLINE = [
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # [text](url) -> text
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
-    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*"), r"\1"),
-    (re.compile(r"`([^`]*)`"), r"\1"),
-]
+# Inline markup, removed in this order: links \[([^\]]+)\]\([^)]*\) -> text (_links),
+# (\*\*|__)(.+?)\1 -> strong text, emphasis (?<![\w*])\*(?!\s)(.+?)(?<!\s)\* -> text
+# (_emphasis) and `code`. Links and emphasis are scanned by hand with the same
+# meaning: as expressions, every '[' or ' *a' would rescan the rest of the paragraph
+# for a closing ']', ')' or '*' (80 KB of '[' took 24 s). Strong text needs no
+# care: an opener without a closer can only be the last one of its kind.
+_STRONG = re.compile(r"(\*\*|__)(.+?)\1")
+_OPENER = re.compile(r"(?<![\w*])\*(?!\s)")
+_CLOSER = re.compile(r"(?<!\s)\*")
+_CODE = re.compile(r"`([^`]*)`")
 
 
 def read_guides(content_dir: str | Path) -> list[Guide]:
@@ -102,7 +112,11 @@ def file_language(path: str | Path) -> str | None:
 
 def read_guide(path: str | Path) -> Guide:
     path = Path(path)
-    raw = path.read_bytes()
+    with open(path, "rb") as file:
+        raw = file.read(GUIDE_LIMIT + 1)
+    if len(raw) > GUIDE_LIMIT:
+        raise ContentError(path, None, f"the guide is {os.path.getsize(path):,} bytes long, over the limit of "
+                           f"{GUIDE_LIMIT:,}: split it into several guides, each in a folder of its own")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw.count(b"\x00") > len(raw) // 4:
         raise ContentError(path, 1, "the file is UTF-16, not UTF-8: save it as UTF-8 in your editor")
     if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark, as some editors write
@@ -314,11 +328,11 @@ def _parse_body(path, lines, start) -> list[Section]:
         if not line.strip():
             close_block()
             continue
-        heading = _HEADING.match(line) if line.startswith("#") else None
+        heading = _heading(line)
         if heading:
             close_block()
-            level, title = len(heading.group(1)), heading.group(2)
-            explicit = _SECTION_ID.search(title) if level == 2 else None
+            level, title = heading
+            explicit = _section_id(title) if level == 2 else None
             if explicit:
                 title = title[:explicit.start()]
                 if not _VALID_ID.match(explicit.group(1)):
@@ -414,9 +428,70 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def _heading(line: str) -> tuple[int, str] | None:
+    """(level, title) of a heading line, as ^(#{1,6})[ \\t]*(.*?)[ \\t#]*$ matches it."""
+    level = min(6, len(line) - len(line.lstrip("#")))
+    return (level, line[level:].lstrip(" \t").rstrip(" \t#")) if level else None
+
+
+def _section_id(title: str) -> re.Match | None:
+    """_SECTION_ID.search(title): the leftmost '{#' with no '}' between it and the
+    closing '}' (with the spaces before it) is the only place a match can start."""
+    end = len(title) - 1 - title.endswith("\n")  # $ also matches before a last line break
+    if title[end:end + 1] != "}" or (opener := title.find("{#", title.rfind("}", 0, end) + 1, end)) < 0:
+        return None
+    return _SECTION_ID.match(title, len(title[:opener].rstrip()))
+
+
+def _links(text: str) -> str:
+    """Replace [text](url) with text, as re.sub(r"\\[([^\\]]+)\\]\\([^)]*\\)", r"\\1") does.
+    The first ']' after a '[' and the first ')' after a '](' are the only ones a match
+    can use, and they only move forward: each is searched for once, not once per '['."""
+    out, done, bracket, paren = [], 0, -1, -1
+    start = text.find("[")
+    while start >= 0:
+        if bracket <= start:
+            bracket = text.find("]", start + 1)
+            if bracket < 0:
+                break  # no ']' after this '[', so after no later one either
+        if bracket > start + 1 and text.startswith("(", bracket + 1):
+            if paren < bracket + 2:
+                paren = text.find(")", bracket + 2)
+                if paren < 0:
+                    break
+            out += [text[done:start], text[start + 1:bracket]]
+            done = paren + 1
+            start = text.find("[", done)
+        else:
+            start = text.find("[", start + 1)
+    return "".join(out) + text[done:]
+
+
+def _emphasis(text: str) -> str:
+    """Replace *text* with text, as re.sub(r"(?<![\\w*])\\*(?!\\s)(.+?)(?<!\\s)\\*", r"\\1")
+    does: an opener's closer is the first after the next character, unless a line
+    break comes first; closers and line breaks are each searched for once."""
+    out, done, closer, newline = [], 0, None, -1
+    for opener in _OPENER.finditer(text):
+        start = opener.start()
+        if start < done:
+            continue  # inside the emphasis just removed
+        if closer is None or closer.start() < start + 2:
+            closer = _CLOSER.search(text, start + 2)
+            if closer is None:
+                break
+        if newline < start + 1:
+            newline = text.find("\n", start + 1) % (len(text) + 1)  # none: past the end
+        if newline < closer.start():
+            continue
+        out += [text[done:start], text[start + 1:closer.start()]]
+        done = closer.end()
+    return "".join(out) + text[done:]
+
+
 def _inline(text: str) -> str:
-    for pattern, replacement in _INLINE:
-        text = pattern.sub(replacement, text)
+    text = _emphasis(_STRONG.sub(r"\2", _links(text)))
+    text = _CODE.sub(r"\1", text)
     return re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text)
 
 
