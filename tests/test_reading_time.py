@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from audio_guide.errors import ContentError
-from audio_guide.reading import guides
+from audio_guide.reading import guides, markup
 from audio_guide.reading.guides import read_guide
 
 from .conftest import GUIDE
@@ -118,9 +118,9 @@ def expressions(text: str) -> tuple:
 
 
 def scanners(text: str) -> tuple:
-    found = guides._section_id(text)
-    head = guides._heading(text) if text.startswith("#") and "\n" not in text else None
-    return guides._inline(text), found and (found.start(), found.group(1)), head
+    found = markup.section_id(text)
+    head = markup.heading(text) if text.startswith("#") and "\n" not in text else None
+    return markup.inline(text), found and (found.start(), found.group(1)), head
 
 
 def test_scanners_find_what_the_expressions_found():

@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ContentError
+from . import markup
 from ..model import DEFAULT_PACING, PACING, Block, Chapter, Guide, Pauses, Section, Sentence, Voice
 
 GUIDE_FILE = "guide.md"
@@ -48,12 +49,6 @@ _TEXT_KEYS = ("title", "subtitle", "author", "publisher", "description", "licens
 _RATE_RANGE = (80, 400)
 _PAUSE_MAX_MS = 10_000
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-
-# A heading is ^(#{1,6})[ \t]*(.*?)[ \t#]*$ and an explicit section id, written after
-# the title (## Rest {#rest}), is \s*\{#([^}]*)\}$ searched in the title; both are
-# found with string methods (_heading, _section_id): as regular expressions they
-# backtrack over runs of spaces, '#' or '{#', which a hostile line makes quadratic.
-_SECTION_ID = re.compile(r"\s*\{#([^}]*)\}$")  # matched at one place only, found by _section_id
 _VALID_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # C0 and C1 control characters other than tab, the Unicode line and
 # paragraph separators, lone surrogates (which YAML escapes can write) and the
@@ -72,16 +67,6 @@ _ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(.*)$")
 _SENTENCE_END = re.compile(r"([.!?][\"'”’»)\]]*)\s+(?=[\"'“‘«(\[¿¡]?[A-Z0-9À-ÖØ-Þ])")
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Dr.", "Mr.", "Mrs.", "Ms.", "St.", "vs.", "approx.", "No.")
-# Inline markup, removed in this order: links \[([^\]]+)\]\([^)]*\) -> text (_links),
-# (\*\*|__)(.+?)\1 -> strong text, emphasis (?<![\w*])\*(?!\s)(.+?)(?<!\s)\* -> text
-# (_emphasis) and `code`. Links and emphasis are scanned by hand with the same
-# meaning: as expressions, every '[' or ' *a' would rescan the rest of the paragraph
-# for a closing ']', ')' or '*' (80 KB of '[' took 24 s). Strong text needs no
-# care: an opener without a closer can only be the last one of its kind.
-_STRONG = re.compile(r"(\*\*|__)(.+?)\1")
-_OPENER = re.compile(r"(?<![\w*])\*(?!\s)")
-_CLOSER = re.compile(r"(?<!\s)\*")
-_CODE = re.compile(r"`([^`]*)`")
 
 
 def read_guides(content_dir: str | Path) -> list[Guide]:
@@ -328,17 +313,17 @@ def _parse_body(path, lines, start) -> list[Section]:
         if not line.strip():
             close_block()
             continue
-        heading = _heading(line)
+        heading = markup.heading(line)
         if heading:
             close_block()
             level, title = heading
-            explicit = _section_id(title) if level == 2 else None
+            explicit = markup.section_id(title) if level == 2 else None
             if explicit:
                 title = title[:explicit.start()]
                 if not _VALID_ID.match(explicit.group(1)):
                     raise ContentError(path, number, f"section id '{explicit.group(1)}' must be lower-case "
                                        "letters and digits joined by hyphens, for example {#after-care}")
-            title = _clean(_inline(title))
+            title = _clean(markup.inline(title))
             if level not in (2, 3):
                 raise ContentError(
                     path, number, f"heading level {level} is not used in guides: write '## ' for a section "
@@ -408,7 +393,7 @@ def _finish_sections(path, raw_sections) -> list[Section]:
 
 def _block(path, raw) -> Block:
     kind, line, text_lines = raw
-    text = _clean(_inline(" ".join(part.strip() for part in text_lines)))
+    text = _clean(markup.inline(" ".join(part.strip() for part in text_lines)))
     if not text:  # "- " alone, or only markup such as ** ** or ``
         what = "list item" if kind == "item" else "paragraph"
         raise ContentError(path, line, f"this {what} has no words to speak: write its text, or remove the line")
@@ -426,73 +411,6 @@ def split_sentences(text: str) -> list[str]:
         start = match.end()
     parts.append(text[start:].strip())
     return [p for p in parts if p]
-
-
-def _heading(line: str) -> tuple[int, str] | None:
-    """(level, title) of a heading line, as ^(#{1,6})[ \\t]*(.*?)[ \\t#]*$ matches it."""
-    level = min(6, len(line) - len(line.lstrip("#")))
-    return (level, line[level:].lstrip(" \t").rstrip(" \t#")) if level else None
-
-
-def _section_id(title: str) -> re.Match | None:
-    """_SECTION_ID.search(title): the leftmost '{#' with no '}' between it and the
-    closing '}' (with the spaces before it) is the only place a match can start."""
-    end = len(title) - 1 - title.endswith("\n")  # $ also matches before a last line break
-    if title[end:end + 1] != "}" or (opener := title.find("{#", title.rfind("}", 0, end) + 1, end)) < 0:
-        return None
-    return _SECTION_ID.match(title, len(title[:opener].rstrip()))
-
-
-def _links(text: str) -> str:
-    """Replace [text](url) with text, as re.sub(r"\\[([^\\]]+)\\]\\([^)]*\\)", r"\\1") does.
-    The first ']' after a '[' and the first ')' after a '](' are the only ones a match
-    can use, and they only move forward: each is searched for once, not once per '['."""
-    out, done, bracket, paren = [], 0, -1, -1
-    start = text.find("[")
-    while start >= 0:
-        if bracket <= start:
-            bracket = text.find("]", start + 1)
-            if bracket < 0:
-                break  # no ']' after this '[', so after no later one either
-        if bracket > start + 1 and text.startswith("(", bracket + 1):
-            if paren < bracket + 2:
-                paren = text.find(")", bracket + 2)
-                if paren < 0:
-                    break
-            out += [text[done:start], text[start + 1:bracket]]
-            done = paren + 1
-            start = text.find("[", done)
-        else:
-            start = text.find("[", start + 1)
-    return "".join(out) + text[done:]
-
-
-def _emphasis(text: str) -> str:
-    """Replace *text* with text, as re.sub(r"(?<![\\w*])\\*(?!\\s)(.+?)(?<!\\s)\\*", r"\\1")
-    does: an opener's closer is the first after the next character, unless a line
-    break comes first; closers and line breaks are each searched for once."""
-    out, done, closer, newline = [], 0, None, -1
-    for opener in _OPENER.finditer(text):
-        start = opener.start()
-        if start < done:
-            continue  # inside the emphasis just removed
-        if closer is None or closer.start() < start + 2:
-            closer = _CLOSER.search(text, start + 2)
-            if closer is None:
-                break
-        if newline < start + 1:
-            newline = text.find("\n", start + 1) % (len(text) + 1)  # none: past the end
-        if newline < closer.start():
-            continue
-        out += [text[done:start], text[start + 1:closer.start()]]
-        done = closer.end()
-    return "".join(out) + text[done:]
-
-
-def _inline(text: str) -> str:
-    text = _emphasis(_STRONG.sub(r"\2", _links(text)))
-    text = _CODE.sub(r"\1", text)
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text)
 
 
 def _clean(text):
