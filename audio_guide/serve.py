@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from socketserver import TCPServer
 from socket import gaierror
+from socketserver import TCPServer
 from urllib.parse import unquote_to_bytes
 
 from .errors import ConfigError
@@ -44,10 +44,12 @@ CORS = [("Access-Control-Allow-Origin", "*"),
 METHODS = "GET, HEAD, OPTIONS"
 _RANGE = re.compile(r"bytes=\s*(\d*)-(\d*)\s*", re.IGNORECASE)  # one range: a list does not match
 _TOKEN_COLON = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+:")  # a header line starts with its name and a colon
+# A Transfer-Encoding value: codings (tokens) separated by commas.
 _CODINGS = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*")
 # Control characters (an ESC in a request line could drive the terminal reading
 # the -v log) and the backslash, so that an escape in the log is never ambiguous.
 _LOG_ESCAPES = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]} | {0x5c: "\\\\"}
+# Sent by the accepting thread itself, without a handler, in one non-blocking write.
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: text/plain; charset=utf-8\r\n"
         b"Content-Length: 24\r\nConnection: close\r\n\r\n503 Service Unavailable\n")
 
