@@ -5,7 +5,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: edition natural-edition test bench
+.PHONY: edition natural-edition test bench bench-serve
 
 $(BIN)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -25,3 +25,6 @@ test: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
+
+bench-serve: $(BIN)/.installed
+	$(BIN)/python bench/serve.py

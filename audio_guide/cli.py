@@ -336,7 +336,8 @@ def serve(out_dir, host, port, verbose):
 
     Supports the byte ranges players seek with, and never serves anything
     outside OUT_DIR. Build with --base-url http://HOST:PORT so the feed's
-    links point here.
+    links point here. Sized for a small clinic network: idle and slow clients
+    are let go, and over 400 connections at once are refused (README: Serving it).
     """
     from .serve import serve as serve_folder
 

@@ -2,16 +2,29 @@
 podcast app or browser or serve it on a small clinic network: GET/HEAD, byte ranges,
 conditional requests, CORS, and nothing outside the root or hidden. Several ranges
 (``bytes=0-1,5-6``) get 200 and the whole file, as RFC 9110 14.2 allows: players
-ask for one range at a time, so multipart/byteranges would serve no listener."""
+ask for one range at a time, so multipart/byteranges would serve no listener.
+
+Many phones may ask at once and some clients misbehave, so the server bounds what
+each costs (Limits): a listen backlog for a waiting room's worth of connections,
+a cap on connections kept below the file descriptors it may open, deadlines for
+an idle keep-alive connection, for a request's headers and for every write, and
+a size for the headers. Over the cap (or out of descriptors) it refuses new
+connections at once and goes on serving those it has."""
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import re
 import sys
+import threading
+import time
+from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from socket import gaierror
 from socketserver import TCPServer
 from urllib.parse import unquote_to_bytes
 
@@ -30,6 +43,56 @@ CORS = [("Access-Control-Allow-Origin", "*"),
         ("Access-Control-Expose-Headers", "Content-Range, Content-Length, Accept-Ranges, ETag, Last-Modified")]
 METHODS = "GET, HEAD, OPTIONS"
 _RANGE = re.compile(r"bytes=\s*(\d*)-(\d*)\s*", re.IGNORECASE)  # one range: a list does not match
+_TOKEN_COLON = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+:")  # a header line starts with its name and a colon
+# A Transfer-Encoding value: codings (tokens) separated by commas.
+_CODINGS = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+(\s*,\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+)*")
+# Control characters (an ESC in a request line could drive the terminal reading
+# the -v log) and the backslash, so that an escape in the log is never ambiguous.
+_LOG_ESCAPES = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7f, 0xa0)]} | {0x5c: "\\\\"}
+# Sent by the accepting thread itself, without a handler, in one non-blocking write.
+BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Length: 24\r\nConnection: close\r\n\r\n503 Service Unavailable\n")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a client may cost the server (README: Serving it)."""
+
+    backlog: int = 512  # connections the kernel queues until accepted: 5 made 200 phones wait up to a minute
+    connections: int = 400  # served at once, one thread each; also kept within the descriptors allowed
+    idle: float = 15.0  # seconds a kept-alive connection may wait for its next request
+    head: float = 10.0  # seconds from a request's first byte to the end of its headers (slowloris)
+    send: float = 60.0  # seconds one 64 KB write may take: a player that stops reading is let go
+    head_bytes: int = 32 * 1024  # request line and headers together: 414 or 431 beyond
+    header_lines: int = 100
+
+
+class _TooLarge(Exception):
+    """The request line (414) or the headers (431) are over the limit."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+class _Deadline(io.RawIOBase):
+    """The connection's input, read within a deadline when one is set: a socket
+    timeout alone restarts with every byte, so a byte at a time would never end."""
+
+    def __init__(self, sock):
+        super().__init__()
+        self.sock, self.deadline = sock, None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.deadline is not None:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the request's headers took too long")
+            self.sock.settimeout(left)
+        return self.sock.recv_into(buffer)
 
 
 class Unsatisfiable(Exception):
@@ -49,17 +112,23 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     match = _RANGE.fullmatch(header or "")
     if not match or match.groups() == ("", ""):
         return None
-    first, last = match.groups()
-    if not first:  # suffix: the last N bytes
-        if int(last) == 0 or size == 0:
+    first, last = (_number(n, size) if n else None for n in match.groups())
+    if first is None:  # suffix: the last N bytes
+        if last == 0 or size == 0:
             raise Unsatisfiable
-        return max(0, size - int(last)), size - 1
-    start = int(first)
-    if last and int(last) < start:  # invalid, so ignored (RFC 9110 14.1.1)
+        return max(0, size - last), size - 1
+    if last is not None and last < first:  # invalid, so ignored (RFC 9110 14.1.1)
         return None
-    if start >= size:
+    if first >= size:
         raise Unsatisfiable
-    return start, min(int(last), size - 1) if last else size - 1
+    return first, min(last, size - 1) if last is not None else size - 1
+
+
+def _number(digits: str, size: int) -> int:
+    """A byte position; one past the end for any number no file reaches (int() would
+    refuse one of over 4,300 digits, and a 500 is no answer to a Range)."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else size + 1
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -92,7 +161,81 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args) -> None:
         if self.server.verbose:
-            sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+            sys.stderr.write(f"{self.address_string()} - {(format % args).translate(_LOG_ESCAPES)}\n")
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # replaced by one that keeps to the deadlines
+        self._input = _Deadline(self.connection)
+        self.rfile = io.BufferedReader(self._input)
+
+    def handle_one_request(self) -> None:
+        """BaseHTTPRequestHandler's, within the limits: wait for a request no longer
+        than the idle bound, read its head by the deadline and within its size, and
+        refuse a request whose framing or Host is ambiguous."""
+        limits = self.server.limits
+        self.close_connection, self.command, self.requestline = True, None, ""
+        self.request_version = self.default_request_version
+        self._input.deadline = None
+        self.connection.settimeout(limits.idle)
+        try:
+            if not self.rfile.peek(1):
+                return  # the client hung up
+            self._input.deadline = time.monotonic() + limits.head
+            try:
+                head = self._read_head(limits)
+            except _TooLarge as refusal:
+                return self.send_error(refusal.code)
+            self._input.deadline = None
+            self.connection.settimeout(limits.send)
+            self.raw_requestline, reader = head[0], self.rfile
+            self.rfile = io.BytesIO(b"".join(head[1:]))  # parse_request reads the headers from rfile
+            try:
+                if not self.parse_request():
+                    return
+            finally:
+                self.rfile = reader
+            if self._ambiguous(head[1:-1]):
+                return self.send_error(400)
+            if not hasattr(self, "do_" + self.command):
+                return self.send_error(501)
+            getattr(self, "do_" + self.command)()
+            self.wfile.flush()
+        except (TimeoutError, ConnectionError):
+            self.close_connection = True  # idle, too slow, or gone: hang up without a word
+
+    def _read_head(self, limits: Limits) -> list[bytes]:
+        """The request line and header lines up to the blank line, raw."""
+        lines, size = [], 0
+        while True:
+            line = self.rfile.readline(limits.head_bytes - size + 1)
+            size += len(line)
+            if size > limits.head_bytes:
+                raise _TooLarge(414 if not lines else 431)
+            if not line.endswith(b"\n"):
+                raise ConnectionError("the client hung up within the request")
+            lines.append(line)
+            if line in (b"\r\n", b"\n"):
+                return lines  # the end of the headers, or a blank request line (parse_request ignores it)
+            if len(lines) > limits.header_lines + 1:
+                raise _TooLarge(431)
+
+    def _ambiguous(self, lines: list[bytes]) -> bool:
+        """Whether the request could be read two ways (RFC 9112 6.3, 3.2): a body we do
+        not read must not be taken for the next request, nor a request for another host."""
+        if any(not _TOKEN_COLON.match(line) for line in lines):  # "Name : v", a folded line
+            return True
+        lengths = self.headers.get_all("Content-Length", [])
+        codings = self.headers.get_all("Transfer-Encoding", [])
+        hosts = self.headers.get_all("Host", [])
+        if len(lengths) + len(codings) > 1 or len(hosts) > 1:
+            return True
+        if lengths and not re.fullmatch(r"[0-9]+", lengths[0].strip(" \t")):
+            return True
+        if codings and not _CODINGS.fullmatch(codings[0].strip(" \t")):
+            return True
+        version = tuple(int(n) for n in self.request_version[5:].split("."))  # parse_request checked it
+        return not hosts and version >= (1, 1)  # HTTP/1.1 requires Host
 
     def _guarded(self, action) -> None:
         """Run action; never let an exception reach the client as a traceback."""
@@ -162,7 +305,9 @@ class Handler(BaseHTTPRequestHandler):
             target = None  # "/episode.mp3/" is not a folder
         try:  # only regular files: a FIFO or device would hang or never end
             file = open(target, "rb") if target and os.path.isfile(target) else None
-        except OSError:
+        except OSError as exc:
+            if exc.errno in (errno.EMFILE, errno.ENFILE):
+                return self._status(503, [("Retry-After", "5")])  # it exists: only the moment is wrong
             file = None
         if file is None:  # 404 for every refusal, not 403: do not confirm what exists
             return self._status(404)
@@ -210,11 +355,78 @@ class Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # Ctrl-C must not wait for a player holding a connection open
+    block_on_close = False  # nor must closing the server
 
-    def __init__(self, address: tuple[str, int], root: Path, verbose: bool):
+    def __init__(self, address: tuple[str, int], root: Path, verbose: bool, limits: Limits):
         self.root = os.path.realpath(root)  # containment is checked against the real root
-        self.verbose = verbose
+        self.verbose, self.limits = verbose, limits
+        self.request_queue_size = limits.backlog
+        self.capacity = _capacity(limits.connections)
+        self.active, self._count = 0, threading.Lock()
+        self._spare = _spare()
         super().__init__(address, Handler)
+
+    def server_close(self) -> None:
+        super().server_close()
+        if self._spare is not None:
+            os.close(self._spare)
+            self._spare = None
+
+    def get_request(self):
+        try:
+            return super().get_request()
+        except OSError as exc:
+            if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                self._shed()
+            raise  # serve_forever drops this turn and goes on
+
+    def _shed(self) -> None:
+        """Out of descriptors, the waiting connection keeps the listening socket readable
+        and serve_forever would spin: give up the spare descriptor to accept it, close it
+        (its client hears a refusal, not silence), take the spare back. Without a spare,
+        pause instead."""
+        if self._spare is not None:
+            os.close(self._spare)
+            self._spare = None
+            self.socket.setblocking(False)  # never wait here: serve_forever's loop must go on
+            try:
+                self.socket.accept()[0].close()
+            except OSError:
+                pass
+            finally:
+                self.socket.setblocking(True)
+            self._spare = _spare()
+        if self._spare is None:
+            time.sleep(0.1)
+
+    def verify_request(self, request, client_address) -> bool:
+        with self._count:
+            admitted = self.active < self.capacity
+            self.active += admitted
+        if not admitted:  # answered without waiting, then closed by shutdown_request
+            request.setblocking(False)
+            try:
+                request.send(BUSY)
+            except OSError:
+                pass
+        return admitted
+
+    def process_request(self, request, client_address) -> None:
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # no thread, so no one else will count it out
+            self._release()
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        with self._count:
+            self.active -= 1
 
     def server_bind(self) -> None:
         # HTTPServer's looks up the host's FQDN, which can stall on a network without DNS.
@@ -226,13 +438,39 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000, verbose: bool = False) -> ThreadingHTTPServer:
+def _capacity(wanted: int) -> int:
+    """wanted, or fewer if the descriptors this process may open would run out: each
+    connection holds its socket and, while answering, the file it sends."""
+    try:
+        import resource  # not on Windows
+    except ImportError:
+        return wanted
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return wanted if soft == resource.RLIM_INFINITY else max(1, min(wanted, (soft - 32) // 2))
+
+
+def _spare() -> int | None:
+    """A descriptor held in reserve, to refuse a connection when all the others are taken."""
+    try:
+        return os.open(os.devnull, os.O_RDONLY)
+    except OSError:
+        return None
+
+
+def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000, verbose: bool = False,
+                limits: Limits = Limits()) -> ThreadingHTTPServer:
     """A server for root, bound but not yet serving; port 0 picks a free port."""
     if not Path(root).is_dir():
         raise ConfigError(f"{root} is not a folder: build an edition first, or pass its output folder")
     try:
-        return _Server((host, port), Path(root), verbose)
+        return _Server((host, port), Path(root), verbose, limits)
+    except (gaierror, UnicodeError) as exc:  # a name that does not resolve, or cannot be one
+        raise ConfigError(f"cannot listen on {host} ({getattr(exc, 'strerror', None) or exc}): give an address "
+                          "of this computer with --host, e.g. 127.0.0.1 or 0.0.0.0") from None
     except OSError as exc:
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise ConfigError(f"cannot listen on {host} ({exc.strerror}): it is not an address of this computer; "
+                              "choose another with --host, e.g. 127.0.0.1 or 0.0.0.0") from None
         raise ConfigError(f"cannot listen on {host}:{port} ({exc.strerror}): choose another with --port") from None
 
 

@@ -157,6 +157,9 @@ CASES = {
     "line-of-2-mb": Case(body("\n## Rest\n\n" + "word " * 400_000 + "\n"),
                          GUIDE + ":8: this line is 2,000,000 characters long, over the limit of 20,000: break it "
                                  "into paragraphs with blank lines"),
+    "guide-over-4-mb": Case(body("\n## Rest\n\n" + ("word " * 3_000 + "\n\n") * 300),
+                            GUIDE + ": the guide is 4,500,655 bytes long, over the limit of 4,000,000: split it into "
+                                    "several guides, each in a folder of its own"),
     "control-character": Case(body("\n## Rest\n\nTears\x07 and hope.\n"),
                               GUIDE + ":8: invisible control character U+0007 in column 6: delete it (it often comes "
                                       "from copying out of a PDF)"),

@@ -9,6 +9,7 @@ how to fix it; the reader never guesses.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ContentError
+from . import markup
 from ..model import DEFAULT_PACING, PACING, Block, Chapter, Guide, Pauses, Section, Sentence, Voice
 
 GUIDE_FILE = "guide.md"
@@ -47,10 +49,6 @@ _TEXT_KEYS = ("title", "subtitle", "author", "publisher", "description", "licens
 _RATE_RANGE = (80, 400)
 _PAUSE_MAX_MS = 10_000
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-
-_HEADING = re.compile(r"^(#{1,6})[ \t]*(.*?)[ \t#]*$")
-# An explicit section id, written after the title: ## Rest {#rest}
-_SECTION_ID = re.compile(r"\s*\{#([^}]*)\}$")
 _VALID_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # C0 and C1 control characters other than tab, the Unicode line and
 # paragraph separators, lone surrogates (which YAML escapes can write) and the
@@ -59,6 +57,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\
 # A line longer than this is not prose an editor wrote (a paragraph of 3,000
 # words or so); it is refused rather than spoken for an hour.
 LINE_LIMIT = 20_000
+# A guide longer than this (over 70 hours of speech) is not one listening: it is
+# refused before it is read, so that memory and reading time stay bounded.
+GUIDE_LIMIT = 4_000_000
 _ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(.*)$")
 # A sentence ends at . ! or ? (Arabic's ؟ and Urdu's ۔ too, and any closing
 # quotes or brackets) followed by whitespace and something that can open a
@@ -68,12 +69,6 @@ _SENTENCE_END = re.compile(r"([.!?\u061f\u06d4][\"'”’»)\]]*)\s+"
                            r"(?=[\"'“‘«(\[¿¡]?[A-Z0-9À-ÖØ-Þ\u05d0-\u05ea\u0620-\u064a\u0671-\u06d3\u06d5])")
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "Dr.", "Mr.", "Mrs.", "Ms.", "St.", "vs.", "approx.", "No.")
-_INLINE = [
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # [text](url) -> text
-    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
-    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*"), r"\1"),
-    (re.compile(r"`([^`]*)`"), r"\1"),
-]
 
 
 def read_guides(content_dir: str | Path) -> list[Guide]:
@@ -104,7 +99,11 @@ def file_language(path: str | Path) -> str | None:
 
 def read_guide(path: str | Path) -> Guide:
     path = Path(path)
-    raw = path.read_bytes()
+    with open(path, "rb") as file:
+        raw = file.read(GUIDE_LIMIT + 1)
+    if len(raw) > GUIDE_LIMIT:
+        raise ContentError(path, None, f"the guide is {os.path.getsize(path):,} bytes long, over the limit of "
+                           f"{GUIDE_LIMIT:,}: split it into several guides, each in a folder of its own")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw.count(b"\x00") > len(raw) // 4:
         raise ContentError(path, 1, "the file is UTF-16, not UTF-8: save it as UTF-8 in your editor")
     if raw.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte order mark, as some editors write
@@ -316,17 +315,17 @@ def _parse_body(path, lines, start) -> list[Section]:
         if not line.strip():
             close_block()
             continue
-        heading = _HEADING.match(line) if line.startswith("#") else None
+        heading = markup.heading(line)
         if heading:
             close_block()
-            level, title = len(heading.group(1)), heading.group(2)
-            explicit = _SECTION_ID.search(title) if level == 2 else None
+            level, title = heading
+            explicit = markup.section_id(title) if level == 2 else None
             if explicit:
                 title = title[:explicit.start()]
                 if not _VALID_ID.match(explicit.group(1)):
                     raise ContentError(path, number, f"section id '{explicit.group(1)}' must be lower-case "
                                        "letters and digits joined by hyphens, for example {#after-care}")
-            title = _clean(_inline(title))
+            title = _clean(markup.inline(title))
             if level not in (2, 3):
                 raise ContentError(
                     path, number, f"heading level {level} is not used in guides: write '## ' for a section "
@@ -396,7 +395,7 @@ def _finish_sections(path, raw_sections) -> list[Section]:
 
 def _block(path, raw) -> Block:
     kind, line, text_lines = raw
-    text = _clean(_inline(" ".join(part.strip() for part in text_lines)))
+    text = _clean(markup.inline(" ".join(part.strip() for part in text_lines)))
     if not text:  # "- " alone, or only markup such as ** ** or ``
         what = "list item" if kind == "item" else "paragraph"
         raise ContentError(path, line, f"this {what} has no words to speak: write its text, or remove the line")
@@ -414,12 +413,6 @@ def split_sentences(text: str) -> list[str]:
         start = match.end()
     parts.append(text[start:].strip())
     return [p for p in parts if p]
-
-
-def _inline(text: str) -> str:
-    for pattern, replacement in _INLINE:
-        text = pattern.sub(replacement, text)
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text)
 
 
 def _clean(text):
