@@ -181,30 +181,10 @@ def test_a_translation_has_a_lexicon_of_its_own(tmp_path):
 
 @pytest.fixture(scope="module")
 def spanish_pages(built):
-    import threading
+    from .test_page import browsing  # the listening page tests' browser set-up
 
-    from audio_guide.serve import make_server
-
-    from .test_page import CHROMIUM, CHROMIUM_ARGS, Pages, missing  # the listening page tests' browser set-up
-
-    if not Path(CHROMIUM).is_file():
-        missing("Chromium", "apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("Playwright", "pip install playwright")
-    httpd = make_server(built[2], port=0)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        opened = Pages(chromium, f"http://127.0.0.1:{httpd.server_port}/")
+    with browsing(built[2]) as opened:
         yield opened
-        opened.close()
-        chromium.close()
-    httpd.shutdown()
-    httpd.server_close()
-    assert not opened.errors, "errors in the page:\n" + "\n".join(opened.errors)
 
 
 def test_the_spanish_page_plays_in_spanish_and_passes_axe(spanish_pages):

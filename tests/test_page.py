@@ -12,6 +12,8 @@ an axe.min.js). Without them the browser tests skip, or fail when CI is set.
 
 from __future__ import annotations
 
+import contextlib
+
 import dataclasses
 import html
 import os
@@ -99,8 +101,9 @@ def server(built):
     thread.join(timeout=5)
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextlib.contextmanager
+def chromium_browser():
+    """The system's Chromium, driven by Playwright (a missing one skips, or fails in CI)."""
     if not Path(CHROMIUM).is_file():
         missing("Chromium", "apt-get install chromium")
     try:
@@ -111,6 +114,12 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 class Pages:
@@ -132,6 +141,25 @@ class Pages:
     def close(self):
         for context in self.contexts:
             context.close()
+
+
+@contextlib.contextmanager
+def browsing(folder: Path):
+    """``folder`` served on loopback and a Chromium to open its pages in, for
+    the tests of other editions (the Spanish, Arabic and Hebrew pages); the
+    pages' errors fail the test."""
+    httpd = make_server(folder, port=0)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        with chromium_browser() as chromium:
+            opened = Pages(chromium, f"http://127.0.0.1:{httpd.server_port}/")
+            yield opened
+            opened.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert not opened.errors, "errors in the page:\n" + "\n".join(opened.errors)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ import re
 import shutil
 import string
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -210,28 +209,10 @@ def test_pages_and_transcripts_say_their_language_and_direction(built, slug):
 
 @pytest.fixture(scope="module")
 def pages(built):
-    from audio_guide.serve import make_server
+    from .test_page import browsing  # the listening page tests' browser set-up
 
-    from .test_page import CHROMIUM, CHROMIUM_ARGS, Pages, missing  # the listening page tests' browser set-up
-
-    if not Path(CHROMIUM).is_file():
-        missing("Chromium", "apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing("Playwright", "pip install playwright")
-    httpd = make_server(built[1], port=0)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        opened = Pages(chromium, f"http://127.0.0.1:{httpd.server_port}/")
+    with browsing(built[1]) as opened:
         yield opened
-        opened.close()
-        chromium.close()
-    httpd.shutdown()
-    httpd.server_close()
-    assert not opened.errors, "errors in the page:\n" + "\n".join(opened.errors)
 
 
 @pytest.mark.parametrize("slug", GUIDES)
