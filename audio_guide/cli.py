@@ -216,7 +216,8 @@ def voices(engine, language, content_dir):
 @click.option("--content", "content_dir", default="content", show_default=True,
               type=click.Path(path_type=Path, file_okay=False), help="Folder that holds the guides.")
 @click.option("--guide", "guide_name", metavar="NAME", help="Which guide, by its output folder's name (e.g. "
-              "journey-through-healing-es); needed only when the content folder holds several.")
+              "journey-through-healing-es for its Spanish translation); without it, the content folder's only "
+              "guide, in its own language.")
 @click.option("--to", "to", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE.wav",
               help="Write a WAV file instead of playing through the speakers.")
 @click.option("--engine", metavar="NAME", help=_ENGINE_HELP)

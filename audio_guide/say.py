@@ -50,10 +50,11 @@ def has_guides(content_dir: Path) -> bool:
 
 def choose_guide(content_dir: Path, name: str | None) -> Guide:
     """The guide called ``name`` (its output folder's name) in ``content_dir``,
-    or its only guide."""
+    or its only guide: one folder's translations do not make it several, so
+    without a name its guide.md is said."""
     guides = read_guides(content_dir)
     if name is None:
-        if len(guides) == 1:
+        if len({Path(g.path).parent for g in guides}) == 1:
             return guides[0]
         raise ConfigError(f"{content_dir} holds {len(guides)} guides: choose one with --guide NAME "
                           f"({', '.join(g.slug for g in guides)})")

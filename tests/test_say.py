@@ -62,10 +62,18 @@ def test_say_uses_the_guides_language(tmp_path):
                    str(target))
     assert done.returncode == 0, done.stderr
     assert ", voice es at 150 wpm" in done.stdout and read_wav(target)[3] > 3
-    ambiguous = run_cli("say", "--section", "1", "--content", str(FIXTURE), "--to", str(target))
+    # A translation beside its guide does not make two guides: unnamed, the guide is said in its own language.
+    original = run_cli("say", "--section", "1", "--content", str(FIXTURE), "--to", str(target))
+    assert original.returncode == 0 and ", voice en at 150 wpm" in original.stdout, original.stderr
+    two = tmp_path / "two"
+    for name in ("small-steps", "more-steps"):
+        (two / name).mkdir(parents=True)
+        for guide in (FIXTURE / "small-steps").iterdir():
+            (two / name / guide.name).write_bytes(guide.read_bytes())
+    ambiguous = run_cli("say", "--section", "1", "--content", str(two), "--to", str(target))
     assert ambiguous.returncode == 1 and "Traceback" not in ambiguous.stderr
-    assert ambiguous.stderr.strip() == (f"error: {FIXTURE} holds 2 guides: choose one with --guide NAME "
-                                        "(small-steps, small-steps-es)")
+    assert ambiguous.stderr.strip() == (f"error: {two} holds 4 guides: choose one with --guide NAME "
+                                        "(more-steps, more-steps-es, small-steps, small-steps-es)")
 
 
 def test_say_refuses_what_it_cannot_do(tmp_path):
