@@ -355,9 +355,13 @@ def import_command(files, content_dir, name, force):
     for done in import_guides(list(files), content_dir, name, force):
         made = done.plan
         click.echo(f"{done.guide}: written from {done.source}: {len(made.sections)} sections, {made.words:,} words")
-        click.echo("  Review before building:")
-        for line in made.review:
-            click.echo(f"  - {line}")
+        for heading, lines in (("Guessed", made.guessed), ("Pictures (not heard: say in the text what they show, if "
+                               "it matters)", made.pictures), ("Notes", made.notes),
+                               ("Check before building", made.check)):
+            if lines:
+                click.echo(f"  {heading}:")
+                for line in lines:
+                    click.echo(f"  - {line}")
         click.echo(f"  Then: audio-guide check --content {content_dir}, and audio-guide build {content_dir}")
 
 

@@ -96,6 +96,12 @@ def _join(lines: list[str], hyphenated: set[str]) -> str:
     return text
 
 
+def _continues(before: str, after: str) -> bool:
+    """Whether a paragraph goes on past a gap (a page or column break, a
+    picture): it stopped mid-word or mid-sentence and goes on in lower case."""
+    return after[:1].islower() and (re.search(r"\w-$", before) is not None or before[-1:] not in ".!?:")
+
+
 def _decode(value) -> str:
     from pdfminer.pdftypes import resolve1
     from pdfminer.utils import decode_text
@@ -196,7 +202,7 @@ def _parts(lines: list[_Line], doc: Document) -> None:
         if item:
             groups.append(("item", 0, bool(item.group(1)), [_Line(item.group(2), line.size, line.bold, line.page,
                                                                   line.box, line.top, line.bottom, line.height)]))
-        elif prev and prev[0] != "heading" and not gap:
+        elif prev and prev[0] != "heading" and (not gap or _continues(last.text, line.text)):
             prev[3].append(line)
         else:
             groups.append(("paragraph", 0, False, [line]))

@@ -37,7 +37,10 @@ class Plan:
     title: str
     sections: list[str]
     words: int
-    review: list[str]
+    guessed: list[str]  # what the import decided that the document did not say
+    pictures: list[str]  # what cannot be heard: each picture and its alt text
+    notes: list[str]  # what else the editor should know
+    check: list[str]  # what to check before building
 
 
 def slugify(text: str) -> str:
@@ -240,4 +243,20 @@ def plan(doc: Document, name: str | None) -> Plan:
     review += doc.guesses
     _verify(doc, name, text, sections, title, parts)
     body_words = sum(len(words(p.text)) for p in doc.parts)
-    return Plan(name, text, title, titles, body_words, review + notes + doc.notes)
+    pictures = [f"{where}: " + (f"'{alt}'" if alt else "no alt text") for where, alt in doc.images]
+    return Plan(name, text, title, titles, body_words, review, pictures, notes + doc.notes, _checklist(doc))
+
+
+def _checklist(doc: Document) -> list[str]:
+    check = ["license: a document does not say who may copy it: add 'license: ...' (for example \"All rights "
+             "reserved\", or a Creative Commons licence)"]
+    if doc.description:
+        check.append(f"description: taken from the document ('{doc.description}'): check it suits podcast apps")
+    else:
+        check.append("description: none in the document: add one or two sentences for podcast apps")
+    if doc.published:
+        check.append(f"published: {doc.published.isoformat()}, the date the document was created: make it the "
+                     "leaflet's publication date")
+    else:
+        check.append("published: none in the document: add 'published: YYYY-MM-DD' (else the first build dates it)")
+    return check
