@@ -7,6 +7,7 @@ exit 1, the content folder untouched."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 import shutil
@@ -65,6 +66,7 @@ def make_word(path: Path, table: bool = False) -> Path:
     document.core_properties.title = TITLE
     document.core_properties.author = "Riverside Maternity Unit"
     document.core_properties.language = "en-GB"
+    document.core_properties.created = datetime.datetime(2026, 11, 20, 9, 30)
     document.add_paragraph(TITLE, style="Title")
     for kind, text in LEAFLET:
         if kind == "intro":
@@ -244,7 +246,7 @@ def test_bold_words_are_plain_words_in_the_guide(imported):
     _, content, _, _ = imported["word"]
     text = (content / "rest-after-pregnancy-loss" / "guide.md").read_text(encoding="utf-8")
     assert f"had a {BOLD}. It explains" in text and "**" not in text
-    assert 'author: "Riverside Maternity Unit"' in text
+    assert 'author: "Riverside Maternity Unit"' in text and "\npublished: 2026-11-20\n" in text
 
 
 def test_the_guides_own_source_text_gives_its_sections_and_its_words(tmp_path):
@@ -286,3 +288,190 @@ def test_markdown_without_front_matter_gets_one(tmp_path):
     assert done.returncode == 0, done.stderr
     guide = read_guide(tmp_path / "content" / "rest" / "guide.md")
     assert guide.title == "Rest Well" and [s.title for s in guide.sections] == ["Introduction", "Sleep"]
+
+
+def test_tracked_changes_and_comments_give_the_accepted_text_and_say_so(tmp_path):
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document()
+    document.add_paragraph("Rest Well", style="Title")
+    paragraph = document.add_paragraph("Rest when you can")
+    for wrapper, tag, words_ in (("w:del", "w:delText", " and never walk"), ("w:ins", "w:t", " and walk a little")):
+        change, run, text = OxmlElement(wrapper), OxmlElement("w:r"), OxmlElement(tag)
+        change.set(qn("w:id"), "1" if wrapper == "w:del" else "2")
+        change.set(qn("w:author"), "Editor")
+        text.text = words_
+        text.set(qn("xml:space"), "preserve")
+        run.append(text)
+        change.append(run)
+        paragraph._p.append(change)
+    paragraph.add_run(".")
+    document.add_comment(paragraph.runs[0], text="Is this what the midwives say?", author="Editor")
+    document.save(tmp_path / "rest.docx")
+    done = run_cli("import", "rest.docx", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    guide = read_guide(tmp_path / "content" / "rest-well" / "guide.md")
+    assert [s.text for c in guide.sections[0].chapters for b in c.blocks for s in b.sentences] == [
+        "Rest when you can and walk a little."]
+    assert "tracked changes: the text is as if every change were accepted" in done.stdout
+    assert "comments: they were left out" in done.stdout
+
+
+def test_a_two_column_pdf_is_read_a_column_at_a_time(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 20)
+    pdf.cell(0, 12, "Two Columns", new_x="LMARGIN", new_y="NEXT")
+    columns = [["Left", "The left column begins here and goes on down the page to its end."],
+               ["Right", "Only then does the right column start, and it finishes the leaflet."]]
+    top = pdf.get_y() + 5
+    for x, (heading, text) in zip((10, 110), columns):
+        pdf.set_xy(x, top)
+        pdf.set_font("helvetica", "B", 15)
+        pdf.multi_cell(85, 8, heading, new_x="LEFT", new_y="NEXT")
+        pdf.set_font("helvetica", "", 11)
+        pdf.multi_cell(85, 6, text * 1, new_x="LEFT", new_y="NEXT")
+    pdf.output(str(tmp_path / "columns.pdf"))
+    done = run_cli("import", "columns.pdf", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    guide = read_guide(tmp_path / "content" / "two-columns" / "guide.md")
+    assert [s.title for s in guide.sections] == ["Left", "Right"]
+    heard = [w for s in guide.sections for c in s.chapters for b in c.blocks for t in b.sentences
+             for w in words(t.text)]
+    assert heard == words(columns[0][1] + " " + columns[1][1])
+
+
+def _zip(entries: dict) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _pdf(scan: bool = False, password: str | None = None, image: Path | None = None) -> bytes:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    if password:
+        pdf.set_encryption(owner_password="clinic-owner", user_password=password)
+    pdf.add_page()
+    if scan:
+        pdf.image(str(image), w=150)
+    else:
+        pdf.set_font("helvetica", "", 11)
+        pdf.multi_cell(0, 6, "Rest when you can.")
+    return bytes(pdf.output())
+
+
+def _write(name: str, data) -> callable:
+    def make(folder: Path) -> str:
+        (folder / name).write_bytes(data(folder) if callable(data) else data)
+        return name
+    return make
+
+
+def _sparse(name: str, size: int) -> callable:
+    def make(folder: Path) -> str:
+        with open(folder / name, "wb") as out:
+            out.truncate(size)
+        return name
+    return make
+
+
+def _word_with_table(folder: Path) -> str:
+    make_word(folder / "leaflet.docx", table=True)
+    return "leaflet.docx"
+
+
+def _page_with_table(folder: Path) -> str:
+    (folder / "leaflet.html").write_text("<html><body><main><h1>Rest</h1><h2>When to call</h2><p>Call us.</p>"
+                                         "<table><tr><td>Day</td><td>Night</td></tr></table></main></body></html>")
+    return "leaflet.html"
+
+
+def _scan(folder: Path) -> bytes:
+    (folder / "scan.png").write_bytes(png())
+    return _pdf(scan=True, image=folder / "scan.png")
+
+
+REPAIR = "open it in Word and save it again as a Word document (.docx)"
+
+
+@dataclass
+class Bad:
+    make: callable  # writes the document into the folder and gives its name
+    message: str  # what follows 'error: '
+    args: tuple = ()
+
+
+BAD_DOCUMENTS = {
+    "corrupt-docx": Bad(_write("leaflet.docx", b"PK\x03\x04" + bytes(range(256)) * 8),
+                        "leaflet.docx: is damaged or is not a Word document (it is not a .docx package): " + REPAIR),
+    "docx-a-zip-of-photos": Bad(_write("leaflet.docx", _zip({"holiday/1.jpg": b"\xff\xd8", "holiday/2.jpg": b"\xff"})),
+                                "leaflet.docx: is a zip archive of something else (holiday/1.jpg, holiday/2.jpg), not "
+                                "a Word document: give the leaflet's .docx file, or " + REPAIR),
+    "docx-decompression-bomb": Bad(_write("leaflet.docx", lambda _: _zip({
+                                       "[Content_Types].xml": "<Types/>", "word/document.xml": b" " * (60 * 2**20)})),
+                                   "leaflet.docx: would unpack to 60 MB (word/document.xml alone unpacks to over 100 "
+                                   "times its packed size), which no leaflet does, so it was not opened: " + REPAIR),
+    "docx-with-a-table": Bad(_word_with_table,
+                             "leaflet.docx: has a table after paragraph 14 (after the heading 'Getting Support'), and "
+                             "a table cannot be heard: rewrite it as sentences or a list (one item per row), then "
+                             "import again"),
+    "web-page-with-a-table": Bad(_page_with_table,
+                                 "leaflet.html: has a table after the heading 'When to call', and a table cannot be "
+                                 "heard: rewrite it as sentences or a list (one item per row), then import again"),
+    "encrypted-pdf": Bad(_write("leaflet.pdf", lambda _: _pdf(password="secret")),
+                         "leaflet.pdf: is encrypted (it needs a password to open), so its text cannot be read: save "
+                         "an unprotected copy, or give the Word document it was made from"),
+    "scanned-pdf": Bad(_write("leaflet.pdf", _scan),
+                       "leaflet.pdf: has no text layer (it is a scanned image of the pages), so there are no words to "
+                       "import: import the Word document it was made from, or run it through text recognition (OCR) "
+                       "first"),
+    "damaged-pdf": Bad(_write("leaflet.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >>\ntrailer\n"),
+                       "leaflet.pdf: is damaged (it cannot be read as a PDF): export the leaflet as PDF again, or "
+                       "give the Word document"),
+    "pdf-that-is-a-web-page": Bad(_write("leaflet.pdf", b"<html><body>Not found</body></html>"),
+                                  "leaflet.pdf: is not a PDF (it does not start as one): export the leaflet as PDF "
+                                  "again, or give the Word document"),
+    "empty-file": Bad(_write("leaflet.docx", b""),
+                      "leaflet.docx: the file is empty: export the leaflet again, or give the right file"),
+    "empty-text-file": Bad(_write("leaflet.txt", b"\n  \n"), "leaflet.txt: the file holds no words: give the "
+                                                              "leaflet's text"),
+    "binary-text-file": Bad(_write("leaflet.txt", b"\x00\x01\x02\xff\xfe\x00"),
+                            "leaflet.txt: is not text (it holds binary data): give a .txt or .md file saved as UTF-8"),
+    "unsupported-extension": Bad(_write("leaflet.rtf", b"{\\rtf1 Rest}"),
+                                 "leaflet.rtf: '.rtf' is not a kind of document audio-guide imports (.docx, .html, "
+                                 ".pdf, .txt, .md): save it as a Word document (.docx), then import that"),
+    "old-word-document": Bad(_write("leaflet.doc", b"\xd0\xcf\x11\xe0"),
+                             "leaflet.doc: '.doc' is not a kind of document audio-guide imports (.docx, .html, .pdf, "
+                             ".txt, .md): save it in Word as a .docx document, then import that"),
+    "file-of-200-mb": Bad(_sparse("leaflet.pdf", 200 * 2**20),
+                          "leaflet.pdf: the file is 200 MB, over the limit of 100 MB for a leaflet: give the leaflet "
+                          "alone, or save it with smaller pictures"),
+    "no-such-file": Bad(lambda _: "nowhere.docx", "nowhere.docx: no such file: check the name and folder"),
+    "name-not-a-slug": Bad(_write("leaflet.txt", b"Rest\n\nText.\n"),
+                           "--name 'Rest Well': a guide's name must be lower-case letters and digits joined by "
+                           "hyphens, for example after-care", args=("--name", "Rest Well")),
+}
+
+
+@pytest.mark.parametrize("name", BAD_DOCUMENTS)
+def test_bad_document_is_refused_clearly_and_writes_nothing(tmp_path, name):
+    case = BAD_DOCUMENTS[name]
+    document = case.make(tmp_path)
+    (tmp_path / "content" / "other").mkdir(parents=True)
+    (tmp_path / "content" / "other" / "guide.md").write_text("---\ntitle: Other\n---\n\nText.\n")
+    before = snapshot(tmp_path / "content")
+    done = run_cli("import", document, *case.args, cwd=tmp_path)
+    lines = done.stderr.strip().splitlines()
+    print(f"\n{name}: exit {done.returncode}: {lines[-1] if lines else ''}")
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 1, done.stderr
+    assert lines == ["error: " + case.message]
+    assert done.stdout == ""
+    assert snapshot(tmp_path / "content") == before

@@ -25,6 +25,7 @@ _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$|^[-\u2013]
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 _ITEM = re.compile(r"^(?:[\u2022\u00b7\u25aa\u25cf*\u2013-]|(\d{1,3})[.)])\s+(.*)$")
 _HEADING_WORDS = 15
+_GUTTER = 10  # points: the narrowest space between columns
 _SCAN = ("has no text layer (it is a scanned image of the pages), so there are no words to import: import the "
          "Word document it was made from, or run it through text recognition (OCR) first")
 
@@ -45,7 +46,7 @@ def _lines_of(layout, page: int, first_box: int, lines: list, images: list) -> i
     from pdfminer.layout import LTChar, LTFigure, LTImage, LTTextBox
 
     box = first_box
-    stack = list(layout)
+    stack = _reading_order(list(layout))
     while stack:
         element = stack.pop(0)
         if isinstance(element, LTTextBox):
@@ -64,6 +65,38 @@ def _lines_of(layout, page: int, first_box: int, lines: list, images: list) -> i
         elif isinstance(element, LTFigure):
             stack[:0] = list(element)
     return box
+
+
+def _gaps(items, low: str, high: str) -> list[tuple[float, float]]:
+    """(width, middle) of each empty stretch between the items along one axis."""
+    spans = sorted((getattr(i, low), getattr(i, high)) for i in items)
+    gaps, reach = [], spans[0][1]
+    for start, end in spans[1:]:
+        if start > reach:
+            gaps.append((start - reach, (start + reach) / 2))
+        reach = max(reach, end)
+    return gaps
+
+
+def _reading_order(items: list) -> list:
+    """The page's boxes in reading order, by cutting it at its widest empty
+    band again and again (an XY-cut): a gutter between columns is wider than
+    the space between paragraphs, so a column is read to its end before the
+    next, and what spans the page is read where it stands."""
+    if len(items) < 2:
+        return items
+    across = [(w, m, "y") for w, m in _gaps(items, "y0", "y1")]
+    down = [(w, m, "x") for w, m in _gaps(items, "x0", "x1") if w >= _GUTTER]
+    if not across and not down:
+        return sorted(items, key=lambda i: (-i.y1, i.x0))
+    _, cut, axis = max(across + down)
+    if axis == "y":
+        first = [i for i in items if i.y0 >= cut]
+        rest = [i for i in items if i.y0 < cut]
+    else:
+        first = [i for i in items if i.x1 <= cut]
+        rest = [i for i in items if i.x1 > cut]
+    return _reading_order(first) + _reading_order(rest)
 
 
 def _furniture(lines: list[_Line], pages: int) -> set[int]:
@@ -158,6 +191,9 @@ def read_pdf(path: Path) -> Document:
     except Exception:  # noqa: BLE001 - as in _open
         raise refuse(path, "is damaged (a page cannot be read): export the leaflet as PDF again, or give the Word "
                      "document") from None
+    if not pages:
+        raise refuse(path, "is damaged (it has no pages that can be read): export the leaflet as PDF again, or give "
+                     "the Word document")
     if not lines:
         raise refuse(path, _SCAN)
     dropped = _furniture(lines, pages)

@@ -44,8 +44,7 @@ def check_zip(path: Path, raw: bytes) -> None:
                 None)
     if unpacked > MAX_UNPACKED or bomb:
         raise refuse(path, f"would unpack to {unpacked / 2**20:,.0f} MB"
-                     + (f" ({bomb.filename} alone is {bomb.file_size // max(bomb.compress_size, 1):,} times its "
-                        "packed size)" if bomb else "")
+                     + (f" ({bomb.filename} alone unpacks to over {MAX_RATIO} times its packed size)" if bomb else "")
                      + f", which no leaflet does, so it was not opened: {_REPAIR}")
     names = {e.filename for e in entries}
     if "[Content_Types].xml" not in names or not any(n.startswith("word/") for n in names):
@@ -193,7 +192,7 @@ def read_word(path: Path) -> Document:
     # python-docx names a package without properties "Word Document".
     doc.title = title if title and title != "Word Document" else None
     doc.author = clean(props.author or "") or None
-    doc.description = clean(props.subject or props.comments or "") or None
+    doc.description = clean(props.subject or "") or None
     doc.keywords = [k for k in (clean(w) for w in re.split(r"[,;]", props.keywords or "")) if k]
     doc.published, doc.updated = to_date(props.created), to_date(props.modified)
     doc.language = to_language(props.language) or _default_language(document)
