@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime
 import io
 import re
-import shutil
+import subprocess
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from PIL import Image
 from audio_guide import BuildOptions, build
 from audio_guide.reading.guides import read_guide
 
-from .conftest import SEED, run_cli
+from .conftest import ROOT, SEED, run_cli
 from .test_bad_inputs import snapshot
 
 docx = pytest.importorskip("docx", reason="the import extra is not installed: pip install -e '.[test]'")
@@ -333,7 +334,7 @@ def test_a_two_column_pdf_is_read_a_column_at_a_time(tmp_path):
         pdf.set_font("helvetica", "B", 15)
         pdf.multi_cell(85, 8, heading, new_x="LEFT", new_y="NEXT")
         pdf.set_font("helvetica", "", 11)
-        pdf.multi_cell(85, 6, text * 1, new_x="LEFT", new_y="NEXT")
+        pdf.multi_cell(85, 6, text, new_x="LEFT", new_y="NEXT")
     pdf.output(str(tmp_path / "columns.pdf"))
     done = run_cli("import", "columns.pdf", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -342,6 +343,26 @@ def test_a_two_column_pdf_is_read_a_column_at_a_time(tmp_path):
     heard = [w for s in guide.sections for c in s.chapters for b in c.blocks for t in b.sentences
              for w in words(t.text)]
     assert heard == words(columns[0][1] + " " + columns[1][1])
+
+
+def test_a_missing_library_says_what_to_install(tmp_path, monkeypatch):
+    from audio_guide.errors import ConfigError
+    from audio_guide.importing import import_guides
+
+    make_word(tmp_path / "leaflet.docx")
+    monkeypatch.setitem(sys.modules, "docx", None)  # as if python-docx were not installed
+    with pytest.raises(ConfigError) as caught:
+        import_guides([tmp_path / "leaflet.docx"], tmp_path / "content")
+    assert str(caught.value) == ("importing Word documents needs python-docx, which is not installed: "
+                                 "pip install 'audio-guide[import]'")
+    assert not (tmp_path / "content").exists()
+
+
+def test_other_commands_do_not_load_the_import_libraries():
+    done = subprocess.run([sys.executable, "-c", "import sys, audio_guide.cli; print(sorted(m for m in ('docx', "
+                           "'lxml', 'pdfminer', 'audio_guide.importing') if m in sys.modules))"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]", done.stderr
 
 
 def _zip(entries: dict) -> bytes:

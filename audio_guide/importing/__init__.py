@@ -18,8 +18,6 @@ from ..errors import ConfigError, ContentError
 from ..reading.guides import GUIDE_FILE
 from .writer import Plan, plan
 
-FORMATS = {".docx": "Word", ".html": "web page", ".htm": "web page", ".pdf": "PDF", ".txt": "plain text",
-           ".md": "Markdown", ".markdown": "Markdown"}
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _OTHER = {".doc": "save it in Word as a .docx document", ".odt": "save it as a Word document (.docx)",
           ".rtf": "save it as a Word document (.docx)", ".mhtml": "save the page as HTML only",
