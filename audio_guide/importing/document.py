@@ -45,6 +45,7 @@ class Document:
     source: Path
     parts: list[Part] = field(default_factory=list)
     title: str | None = None  # from the properties, not the body
+    title_source: str = "the document's properties"
     subtitle: str | None = None
     author: str | None = None
     language: str | None = None

@@ -27,6 +27,18 @@ _BLOCKS = {"p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt
 _TITLE_SUFFIX = re.compile(r"\s+[|\u2013\u2014-]\s+.*$")
 
 
+def _decoded(raw: bytes):
+    """The page as lxml should read it: as its own charset says, else as
+    UTF-8 (what pages are saved as today, where lxml would guess Latin-1),
+    else as Windows-1252."""
+    if re.search(rb"charset\s*=", raw[:4096], re.IGNORECASE) or raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
 def _furniture(element, top: bool) -> bool:
     """Whether an element is the site's rather than the leaflet's. A <header>
     or <footer> is the site's only outside the leaflet's <main>/<article>."""
@@ -101,7 +113,7 @@ def read_web(path: Path) -> Document:
     raw = read_bytes(path)
     html = need("lxml.html", "lxml", "web pages")
     try:
-        root = html.document_fromstring(raw)
+        root = html.document_fromstring(_decoded(raw))
     except Exception:  # noqa: BLE001 - lxml refuses a page with no elements in several ways
         raise refuse(path, "is not a web page lxml can read: save the page again from the browser (File, Save "
                      "Page As, HTML only)") from None
@@ -127,6 +139,7 @@ def read_web(path: Path) -> Document:
     page_title = clean(root.findtext(".//title") or "")
     if page_title:
         doc.title = clean(_TITLE_SUFFIX.sub("", page_title)) or page_title
+        doc.title_source = f"the page's <title> ('{page_title}'), as the leaflet has no <h1>"
     doc.language = to_language(root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or "")
     meta = {(m.get("name") or m.get("property") or m.get("http-equiv") or "").lower(): clean(m.get("content") or "")
             for m in root.iter("meta")}

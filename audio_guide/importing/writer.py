@@ -82,7 +82,7 @@ def _title(doc: Document, parts: list[Part]) -> tuple[str, str, list[Part]]:
         if part.kind == "heading" and part.level == 0:
             return part.text, f"the document's title ({part.where})", parts[:i] + parts[i + 1:]
     if doc.title:
-        return doc.title, "the document's properties", parts
+        return doc.title, doc.title_source, parts
     for i, part in enumerate(parts):
         if part.kind == "heading":
             return part.text, f"its first heading ({part.where})", parts[:i] + parts[i + 1:]
