@@ -46,7 +46,10 @@ def _lines_of(layout, page: int, first_box: int, lines: list, images: list) -> i
     from pdfminer.layout import LTChar, LTFigure, LTImage, LTTextBox
 
     box = first_box
-    stack = _reading_order(list(layout))
+    # Only text is put in order: a background picture or a frame drawn
+    # round the page would otherwise hide the gutter between columns.
+    texts = [e for e in layout if isinstance(e, LTTextBox)]
+    stack = _reading_order(texts) + [e for e in layout if not isinstance(e, LTTextBox)]
     while stack:
         element = stack.pop(0)
         if isinstance(element, LTTextBox):

@@ -84,7 +84,7 @@ class _Walker:
         self.Paragraph = Paragraph
         self.count = 0
         self.heading = None  # the last heading, to say where a table is
-        self.changes = self.comments = False
+        self.changes = self.comments = self.footnotes = False
 
     def walk(self, container) -> None:
         for child in container:
@@ -108,6 +108,7 @@ class _Walker:
         text = clean("".join(r.text for r in runs))
         self.changes |= any(_local(e) in ("ins", "del", "moveFrom", "moveTo") for e in p.iter())
         self.comments |= any(_local(e) == "commentReference" for e in p.iter())
+        self.footnotes |= any(_local(e) in ("footnoteReference", "endnoteReference") for e in p.iter())
         for drawing in p.iter("{*}docPr"):
             if not any(_local(a) == "Fallback" for a in drawing.iterancestors()):
                 alt = clean(drawing.get("descr") or drawing.get("title") or "")
@@ -199,6 +200,9 @@ def read_word(path: Path) -> Document:
     if walker.changes:
         doc.notes.append("the document has tracked changes: the text is as if every change were accepted (deleted "
                          "text left out, inserted text kept); check it reads as the final leaflet")
+    if walker.footnotes:
+        doc.notes.append("the document has footnotes or endnotes: they were left out; if listeners need one, put "
+                         "its words in the text")
     if walker.comments:
         doc.notes.append("the document has comments: they were left out; only the document's text was imported")
     return doc
