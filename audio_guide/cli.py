@@ -69,6 +69,7 @@ def main():
       audio-guide build            build every guide in content/ into output/
       audio-guide voices           list the voices you can choose
       audio-guide say "Some words"  hear them as the guide's voice says them
+      audio-guide import leaflet.docx  a guide from a Word leaflet, web page, PDF or text
       audio-guide build --help     all build options
     """
 
@@ -324,6 +325,45 @@ def check(out_dir, content_dir, listen, listen_model, as_json):
         click.echo(format_report(problems, checked))
     if problems:
         sys.exit(1)
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--content", "content_dir", default="content", show_default=True, type=click.Path(path_type=Path),
+              help="Folder the guide is written to, in a folder of its own.")
+@click.option("--name", metavar="NAME", help="The guide's folder name (default: made from its title), e.g. "
+              "after-care.")
+@click.option("--force", is_flag=True, help="Replace a guide.md that is already there.")
+def import_command(files, content_dir, name, force):
+    """Write a guide (CONTENT/NAME/guide.md) from each document a clinic
+    already has: Word (.docx), a saved web page (.html), a PDF with a text
+    layer, plain text (.txt) or Markdown without front matter (.md).
+
+    Every word of the document's body is kept, in order. Headings become
+    sections (##) and chapters (###); pictures are listed with their alt
+    text; a table stops the import (rewrite it as sentences or a list).
+    A review list says what was guessed and what to check before building.
+    Needs pip install 'audio-guide[import]' (python-docx, lxml, pdfminer.six).
+
+    \b
+    Examples:
+      audio-guide import leaflet.docx
+      audio-guide import leaflet.pdf --name after-care --content content
+      audio-guide import leaflet.html --force
+    """
+    from .importing import import_guides
+
+    for done in import_guides(list(files), content_dir, name, force):
+        made = done.plan
+        click.echo(f"{done.guide}: written from {done.source}: {len(made.sections)} sections, {made.words:,} words")
+        for heading, lines in (("Guessed", made.guessed), ("Pictures (not heard: say in the text what they show, if "
+                               "it matters)", made.pictures), ("Notes", made.notes),
+                               ("Check before building", made.check)):
+            if lines:
+                click.echo(f"  {heading}:")
+                for line in lines:
+                    click.echo(f"  - {line}")
+        click.echo(f"  Then: audio-guide check --content {content_dir}, and audio-guide build {content_dir}")
 
 
 @main.command()
