@@ -28,14 +28,10 @@ import hashlib
 import io
 from dataclasses import dataclass
 
-import fpdf
-import uharfbuzz as hb
-from fontTools.ttLib import TTFont
-from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
-from fpdf.bidi import BidiParagraph
 from PIL import ImageDraw, ImageFont, features
 
 from ..errors import ToolError
+from ..keys import library_version
 from .typesetting import SANS, font_bytes
 
 _GLYPH_PLANE = 0xF0000  # Supplementary Private Use Area-A: never a character of a title
@@ -46,14 +42,23 @@ def _font() -> tuple[str, bytes]:
     return font_bytes(SANS, "")
 
 
+# The shaping, ordering and font libraries are imported where they are used:
+# fpdf2 takes most of a second to import, which the commands that draw no
+# cover (and a build whose cover is cached) need not wait for.
+
 @functools.lru_cache(maxsize=None)
-def _hb_font() -> hb.Font:
+def _hb_font():
+    import uharfbuzz as hb
+
     return hb.Font(hb.Face(_font()[1]))
 
 
 @functools.lru_cache(maxsize=None)
 def _glyph_font() -> bytes:
     """The font with one character map only: glyph n at U+F0000 + n."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
+
     font = TTFont(io.BytesIO(_font()[1]))
     table = CmapSubtable.newSubtable(12)
     table.platformID, table.platEncID, table.language = 3, 10, 0
@@ -66,6 +71,8 @@ def _glyph_font() -> bytes:
 
 @functools.lru_cache(maxsize=None)
 def _coverage() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
     return frozenset(TTFont(io.BytesIO(_font()[1]), lazy=True).getBestCmap())
 
 
@@ -78,7 +85,8 @@ def identity() -> str:
     """What decides the pixels besides the text and Pillow: the font's bytes
     and the shaping and ordering libraries' versions (for cache keys)."""
     name, data = _font()
-    return f"{name} {hashlib.sha256(data).hexdigest()[:16]} uharfbuzz {hb.__version__} fpdf2 {fpdf.FPDF_VERSION}"
+    return (f"{name} {hashlib.sha256(data).hexdigest()[:16]} uharfbuzz {library_version('uharfbuzz')} "
+            f"fpdf2 {library_version('fpdf2')}")
 
 
 # --- Shaping -------------------------------------------------------------------
@@ -106,6 +114,8 @@ def runs(text: str) -> tuple[Run, ...]:
     is not)."""
     if all(ord(c) < 0x0590 for c in text):  # nothing right to left: one run, and no work
         return (Run(text, False),) if text else ()
+    from fpdf.bidi import BidiParagraph
+
     paragraph = BidiParagraph(text, preserve_bn_chars=True)
     visual = paragraph.get_reordered_characters()
     out: list[Run] = []
@@ -129,6 +139,8 @@ def _run(chars: list) -> Run:
 @functools.lru_cache(maxsize=8192)
 def shape(text: str) -> tuple[tuple[Glyph, ...], float]:
     """The glyphs of ``text`` as one line, left to right, and its advance (font units)."""
+    import uharfbuzz as hb
+
     glyphs: list[Glyph] = []
     pen = 0.0
     for run in runs(text):
