@@ -35,7 +35,9 @@ from .engine import Speech, garbage, speech_timeout, spoken_words
 from .isolation import speak_all
 from .script import Utterance
 
-PIPELINE_VERSION = "3"  # 2: utterances spoken from pristine state, per-utterance cache; 3: word offsets in characters
+# 2: utterances spoken from pristine state, per-utterance cache; 3: word offsets in characters;
+# 4: mastering makes up the loudness its limiter takes
+PIPELINE_VERSION = "4"
 LEAD_IN_MS = 150  # silence before the first word, so no player clips it
 SILENCE_THRESHOLD = 300  # int16 amplitude under which a sample counts as silence
 MIN_MS_PER_WORD = 50  # anything faster than 1200 wpm is not speech
