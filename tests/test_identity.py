@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import json
 import shutil
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from audio_guide import BuildOptions, build
 from audio_guide.reading.identity import podcast_guid
 
-from .conftest import CONTENT
+from .conftest import CONTENT, ROOT
 
 GUIDE = "journey-through-healing"
 
@@ -121,13 +122,15 @@ def test_each_site_publishes_its_own_podcast(tmp_path):
 
 
 def test_a_guide_without_a_date_is_dated_by_its_first_build(tmp_path, monkeypatch):
-    """The README's minimal guide: no date in the front matter. The first build
-    records SOURCE_DATE_EPOCH's date beside the guide; a later build, with
-    another clock, reuses it and gives the same bytes."""
+    """The README's smallest guide: no date in the front matter. The first
+    build records SOURCE_DATE_EPOCH's date beside the guide; a later build,
+    with another clock, reuses it and gives the same bytes."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    smallest = re.search(r"The smallest guide .*?```markdown\n(.*?)```", readme, re.S).group(1)
+    assert "published" not in smallest
     guide = tmp_path / "content" / "first-steps" / "guide.md"
     guide.parent.mkdir(parents=True)
-    guide.write_text("---\ntitle: First Steps\n---\n\nRest when you can.\n\n## Asking for help\n\n"
-                     "Tell someone you trust how you feel.\n")
+    guide.write_text(smallest, encoding="utf-8")
 
     def built(epoch: str) -> dict:
         monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
