@@ -1,8 +1,8 @@
-"""Read content/: YAML front matter + a small Markdown subset -> model.Guide.
+"""Read content/: YAML front matter + Markdown (CommonMark, markup.py) -> model.Guide.
 
-The subset is what a guide needs and nothing more: ``##`` sections (one
-episode each), ``###`` chapters, paragraphs and list items. Text before the
-first ``##`` is the introduction. Every error names the file and line and says
+A guide is what it needs and nothing more: ``##`` sections (one episode
+each), ``###`` chapters, paragraphs and list items. Text before the first
+``##`` is the introduction. Every error names the file and line and says
 how to fix it; the reader never guesses.
 """
 

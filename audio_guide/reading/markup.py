@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterator
 
 from markdown_it import MarkdownIt
+from markdown_it.common.html_blocks import block_names
 
 from ..errors import ContentError
-from markdown_it.common.html_blocks import block_names
 
 # An explicit section id, written after the title (## Rest {#rest}), is
 # \s*\{#([^}]*)\}$ searched in the title; it is found with string methods
