@@ -126,9 +126,62 @@ CASES = {
                                   "heading"),
     "empty-list-item": Case(body("\n## Rest\n\nText.\n\n- \n"),
                             GUIDE + ":10: this list item has no words to speak: write its text, or remove the line"),
-    "paragraph-of-markup-only": Case(body("\n## Rest\n\n** **\n"),
+    "paragraph-of-markup-only": Case(body("\n## Rest\n\n**[]()**\n"),
                                      GUIDE + ":8: this paragraph has no words to speak: write its text, or remove "
                                              "the line"),
+    # Markdown the edition cannot speak: each read as a paragraph, it would be heard as markup.
+    "quotation": Case(body("\n## Rest\n\n> Be kind to yourself.\n"),
+                      GUIDE + ":8: a quotation (>) cannot be heard as one: write it as a paragraph, in quotation "
+                              "marks"),
+    "image": Case(body("\n## Rest\n\nA quiet room.\n![A quiet room](room.jpg)\n"),
+                  GUIDE + ":9: an image cannot be heard: describe it in a sentence, or remove it"),
+    "table": Case(body("\n## Rest\n\n| Day | Rest |\n|-----|------|\n| 1   | All day |\n"),
+                  GUIDE + ":8: a table cannot be heard: write each row as a sentence or a list item"),
+    "code-fence": Case(body("\n## Rest\n\n```\nRest well.\n```\n"),
+                       GUIDE + ":8: a code block (```) cannot be heard: write its words as a paragraph, without the "
+                               "fence"),
+    "indented-code": Case(body("\n## Rest\n\nText.\n\n    Rest well.\n"),
+                          GUIDE + ":10: a line indented by four spaces (or a tab) is a code block, which cannot be "
+                                  "heard: remove the indent to make it a paragraph"),
+    "html-comment": Case(body("\n## Rest\n\n<!-- check this with the midwife -->\n\nText.\n"),
+                         GUIDE + ":8: raw HTML (<!-- check this with the midw…) cannot be heard: write its words as "
+                                 "plain text, or remove it"),
+    "html-tag": Case(body("\n## Rest\n\nRest <b>well</b>.\n"),
+                     GUIDE + ":8: raw HTML (<b>) cannot be heard: write its words as plain text, or remove it"),
+    "thematic-break": Case(body("\n## Rest\n\nText.\n\n---\n\nMore.\n"),
+                           GUIDE + ":10: a thematic break (---, *** or ___) cannot be heard: start a new section "
+                                   "with '## ' instead, or remove the line"),
+    "thematic-break-of-stars": Case(body("\n## Rest\n\n** **\n"),
+                                    GUIDE + ":8: a thematic break (---, *** or ___) cannot be heard: start a new "
+                                            "section with '## ' instead, or remove the line"),
+    "underlined-heading": Case(body("\n## Rest\n\nSleep well\n==========\n\nText.\n"),
+                               GUIDE + ":9: the line above is underlined with '===', which makes it a heading: write "
+                                       "it as '## Title' (a section) or '### Title' (a chapter), or leave a blank "
+                                       "line between the two"),
+    "footnote": Case(body("\n## Rest\n\nRest well.[^1]\n\n[^1]: Ask your midwife.\n"),
+                     GUIDE + ":8: a footnote ([^1]) cannot be heard: put the note's words in the text where they "
+                             "belong, and remove the mark"),
+    "footnote-text": Case(body("\n## Rest\n\nRest well.\n\n[^1]: Midwife.\n"),
+                          GUIDE + ":10: a footnote ([^...]: ...) cannot be heard: put the note's words in the text "
+                                  "where they belong, and remove this line"),
+    "link-defined-apart": Case(body("\n## Rest\n\nRest [well][clinic].\n\n[clinic]: https://clinic.example\n"),
+                               GUIDE + ":10: a link defined on a line of its own ([name]: address) cannot be heard: "
+                                       "write the link where it is used, as [its text](address), and remove this "
+                                       "line"),
+    "struck-through": Case(body("\n## Rest\n\n~~Rest~~ Sleep well.\n"),
+                           GUIDE + ":8: struck-through text (~~) cannot be heard as struck through: remove it, or "
+                                   "write it as plain words"),
+    "heading-without-space": Case(body("\n##Rest\n\nText.\n"),
+                                  GUIDE + ":6: a line that starts with '#' is a heading only with a space after the "
+                                          "#'s: write '## Title' (or '\\#' to begin a line of text with #)"),
+    "heading-in-list-item": Case(body("\n## Rest\n\n- ## Sleep\n"),
+                                 GUIDE + ":8: a heading cannot be part of a list item: write it on a line of its "
+                                         "own, without the list mark"),
+    "list-number-of-a-year": Case(body("\n## Rest\n\n2026. A year of rest.\n"),
+                                  GUIDE + ":8: '2026.' at the start of a line makes a numbered list item, whose "
+                                          "number is not heard: to say the number, write '2026\\.'"),
+    "lists-nested-too-deeply": Case(body("\n## Rest\n\n" + "\n".join("  " * i + "- Rest" for i in range(12)) + "\n"),
+                                    GUIDE + ":18: lists nested this deeply cannot be read: indent this line less"),
     "heading-without-title": Case(body("\n##   \n\nText.\n"),
                                   GUIDE + ":6: this heading has no title: write the title after the #'s"),
     "heading-level-1": Case(body("\n# Big\n\nText.\n"),

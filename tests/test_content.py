@@ -111,3 +111,23 @@ def test_cli_refuses_bad_content_and_touches_nothing(tmp_path, case):
     assert done.stderr.strip() == f"error: {tmp_path / 'content' / 'g' / expected}"
     assert "Traceback" not in done.stderr
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_markup_is_not_spoken(tmp_path):
+    """Links are heard as their text, emphasis and code as plain words, line
+    breaks as spaces and entities as the characters they stand for; words in
+    angle brackets that are not HTML are heard as written."""
+    text = (GOOD_FRONT + "\n## Rest *well* {#rest}\n\nSee [the clinic's page](https://clinic.example/rest) "
+            "or\n<https://clinic.example>, *gently* and __slowly__,  \nwith `care` &amp; a <friend>.\n\n"
+            "- One *step*\n  1. A smaller one\n- Two\n\n  Said after the list.\n")
+    path = tmp_path / "g" / "guide.md"
+    path.parent.mkdir()
+    path.write_text(text)
+    section, = read_guide(path).sections
+    assert (section.title, section.id, section.line) == ("Rest well", "rest", 5)
+    said = [(b.kind, b.line, " ".join(s.text for s in b.sentences)) for b in section.chapters[0].blocks]
+    assert said == [
+        ("paragraph", 7, "See the clinic's page or https://clinic.example, gently and slowly, with care & a <friend>."),
+        ("item", 11, "One step"), ("item", 12, "A smaller one"), ("item", 13, "Two"),
+        ("paragraph", 15, "Said after the list."),
+    ]

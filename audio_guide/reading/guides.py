@@ -1,8 +1,8 @@
-"""Read content/: YAML front matter + a small Markdown subset -> model.Guide.
+"""Read content/: YAML front matter + Markdown (CommonMark, markup.py) -> model.Guide.
 
-The subset is what a guide needs and nothing more: ``##`` sections (one
-episode each), ``###`` chapters, paragraphs and list items. Text before the
-first ``##`` is the introduction. Every error names the file and line and says
+A guide is what it needs and nothing more: ``##`` sections (one episode
+each), ``###`` chapters, paragraphs and list items. Text before the first
+``##`` is the introduction. Every error names the file and line and says
 how to fix it; the reader never guesses.
 """
 
@@ -60,7 +60,6 @@ LINE_LIMIT = 20_000
 # A guide longer than this (over 70 hours of speech) is not one listening: it is
 # refused before it is read, so that memory and reading time stay bounded.
 GUIDE_LIMIT = 4_000_000
-_ITEM = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+(.*)$")
 # A sentence ends at . ! or ? (Arabic's ؟ and Urdu's ۔ too, and any closing
 # quotes or brackets) followed by whitespace and something that can open a
 # sentence: a capital (perhaps accented; Spanish ones may open with ¿ or ¡),
@@ -294,66 +293,47 @@ def _read_voice(meta, fail) -> Voice:
 
 
 def _parse_body(path, lines, start) -> list[Section]:
-    """Walk the Markdown lines once, collecting sections, chapters and blocks."""
+    """Collect the body's sections, chapters and blocks in one pass over what
+    the Markdown parser finds (markup.blocks)."""
     sections: list[dict] = []
     current: dict | None = None  # section being filled
-    pending: list[tuple[str, int, list[str]]] = []  # blocks of the open chapter
-    block: tuple[str, int, list[str]] | None = None
-
-    def close_block():
-        nonlocal block
-        if block:
-            pending.append(block)
-            block = None
+    pending: list[tuple[str, int, str]] = []  # blocks of the open chapter
 
     def open_section(title, line, section_id=None):
         nonlocal current
         current = {"title": title, "line": line, "id": section_id, "chapters": [[None, line, []]]}
         sections.append(current)
 
-    for number, line in enumerate(lines[start:], start=start + 1):
-        if not line.strip():
-            close_block()
+    for kind, number, *content in markup.blocks(path, lines, start):
+        if kind != "heading":
+            pending.append((kind, number, content[0]))
             continue
-        heading = markup.heading(line)
-        if heading:
-            close_block()
-            level, title = heading
-            explicit = markup.section_id(title) if level == 2 else None
-            if explicit:
-                title = title[:explicit.start()]
-                if not _VALID_ID.match(explicit.group(1)):
-                    raise ContentError(path, number, f"section id '{explicit.group(1)}' must be lower-case "
-                                       "letters and digits joined by hyphens, for example {#after-care}")
-            title = _clean(markup.inline(title))
-            if level not in (2, 3):
-                raise ContentError(
-                    path, number, f"heading level {level} is not used in guides: write '## ' for a section "
-                    "or '### ' for a chapter (the title belongs in the front matter)"
-                )
-            if not title:
-                raise ContentError(path, number, "this heading has no title: write the title after the #'s")
-            if current is None and pending:
-                open_section(INTRODUCTION_TITLE, pending[0][1])
-            if current is not None:
-                current["chapters"][-1][2].extend(pending)
-            pending = []
-            if level == 2:
-                open_section(title, number, explicit.group(1) if explicit else None)
-            else:
-                if current is None:
-                    raise ContentError(path, number, "a '###' chapter must come after a '##' section heading")
-                current["chapters"].append([title, number, []])
-            continue
-        item = _ITEM.match(line)
-        if item:
-            close_block()
-            block = ("item", number, [item.group(1)])
-        elif block is None:
-            block = ("paragraph", number, [line])
+        level, title = content
+        explicit = markup.section_id(title) if level == 2 else None
+        if explicit:
+            title = title[:explicit.start()]
+            if not _VALID_ID.match(explicit.group(1)):
+                raise ContentError(path, number, f"section id '{explicit.group(1)}' must be lower-case "
+                                   "letters and digits joined by hyphens, for example {#after-care}")
+        title = _clean(markup.inline(path, number, title))
+        if level not in (2, 3):
+            raise ContentError(
+                path, number, f"heading level {level} is not used in guides: write '## ' for a section "
+                "or '### ' for a chapter (the title belongs in the front matter)"
+            )
+        if not title:
+            raise ContentError(path, number, "this heading has no title: write the title after the #'s")
+        if current is None and pending:
+            open_section(INTRODUCTION_TITLE, pending[0][1])
+        if current is not None:
+            current["chapters"][-1][2].extend(pending)
+        pending = []
+        if level == 2:
+            open_section(title, number, explicit.group(1) if explicit else None)
         else:
-            block[2].append(line)
-    close_block()
+            if current is None:
+                raise ContentError(path, number, "a '###' chapter must come after a '##' section heading")
+            current["chapters"].append([title, number, []])
     if pending:
         if current is None:
             open_section(INTRODUCTION_TITLE, pending[0][1])
@@ -394,9 +374,9 @@ def _finish_sections(path, raw_sections) -> list[Section]:
 
 
 def _block(path, raw) -> Block:
-    kind, line, text_lines = raw
-    text = _clean(markup.inline(" ".join(part.strip() for part in text_lines)))
-    if not text:  # "- " alone, or only markup such as ** ** or ``
+    kind, line, text = raw
+    text = _clean(text)
+    if not text:  # "- " alone, or only markup such as **[]()** or ` `
         what = "list item" if kind == "item" else "paragraph"
         raise ContentError(path, line, f"this {what} has no words to speak: write its text, or remove the line")
     return Block(kind, tuple(Sentence(s, line) for s in split_sentences(text)), line)
