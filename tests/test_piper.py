@@ -70,7 +70,8 @@ def test_a_language_without_a_voice_says_how_to_add_one(tmp_path):
                    "--cache-dir", str(tmp_path / "c"))
     assert done.returncode == 1
     message = done.stderr.strip().splitlines()[-1]
-    assert message.startswith(f"error: {content / 'small-steps' / 'guide.es.md'}: piper has no voice for "
+    # At the guide's 'language' line: the language that has no voice.
+    assert message.startswith(f"error: {content / 'small-steps' / 'guide.es.md'}:5: piper has no voice for "
                               "language 'es': download one from https://huggingface.co/rhasspy/piper-voices")
     assert "NAME.onnx and NAME.onnx.json" in message and str(tmp_path / "voices") in message
     assert "Traceback" not in done.stderr and not (tmp_path / "out" / "small-steps").exists()
@@ -92,12 +93,12 @@ def test_the_guide_or_the_site_chooses_piper(tmp_path):
     assert done.returncode == 0 and f"voice {VOICE}" not in done.stdout, done.stderr
 
 
-def test_an_unknown_engine_in_the_front_matter_names_the_guide(tmp_path):
+def test_an_unknown_engine_in_the_front_matter_names_the_guide_and_line(tmp_path):
     content = small_guide(tmp_path, "engine: festival")
     done = run_cli("build", str(content), "--out", str(tmp_path / "out"), "--cache-dir", str(tmp_path / "c"))
     assert done.returncode == 1
     assert done.stderr.strip().splitlines()[-1] == (
-        f"error: {content / 'small-steps' / 'guide.md'}: 'engine': unknown speech engine 'festival': use one of "
+        f"error: {content / 'small-steps' / 'guide.md'}:7: 'engine': unknown speech engine 'festival': use one of "
         "pyttsx3, espeak-ng, piper (or package.module:ClassName for an engine of your own)")
 
 
