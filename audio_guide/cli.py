@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .builder import LOCAL_BASE_URL, BuildOptions, build
+from .builder import FORMATS, LOCAL_BASE_URL, BuildOptions, build
 from .durations import clock
 from .reading.base_url import is_public
 from .reading.settings import SITE_FILE, branding, load_site, owner_email, plain_text
@@ -100,9 +100,10 @@ def main():
               help="Where finished speech is kept so unchanged sections are never redone.")
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Give up on a section's speech after this long (default: scaled to its length).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["mp3", "m4b"]), default=["mp3"],
-              show_default=True, help="Formats of the full-length edition; m4b adds an audiobook with MP4 "
-              "chapters (repeat the option for both).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS), default=["mp3"],
+              show_default=True, help="What to publish besides the MP3 episodes: m4b adds an audiobook with MP4 "
+              "chapters, epub a read-along book whose words are highlighted as they are read (repeat the "
+              "option for several).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every step on its own line.")
 def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contact, logo, email, jobs, engine, voice,
@@ -135,7 +136,7 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     options = BuildOptions(content_dir=content_dir, out_dir=out_dir, cache_dir=cache_dir, base_url=base_url,
                            site=site, site_dir=(site_file or Path(SITE_FILE)).parent, jobs=jobs, engine=engine,
                            default_engine=settings.engine or DEFAULT_ENGINE, voice=voice, rate=rate, pacing=pacing,
-                           timeout=timeout, m4b="m4b" in formats)
+                           timeout=timeout, formats=frozenset(formats) - {"mp3"})
     reporter = _Reporter(quiet, verbose)
     started = time.monotonic()
     try:
@@ -157,6 +158,8 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
             click.echo(f"  {edition.full.audio}  {clock(edition.full.duration_ms)}")
             if edition.full.audiobook:
                 click.echo(f"  {edition.full.audiobook}")
+            if edition.book:
+                click.echo(f"  {edition.book}")
         click.echo(f"  podcast feed: {edition.feed_url}")
     if base_url is None:
         click.echo(f"Links point to this computer ({LOCAL_BASE_URL}); give --base-url the public address "
