@@ -264,8 +264,8 @@ def say(text, section, content_dir, guide_name, to, engine, voice, rate, pacing)
 @click.argument("out_dir", default="output", type=click.Path(path_type=Path))
 @click.option("--content", "content_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Also read the guides in this folder and report every mistake in them; with an edition in "
-                   "OUT_DIR, check that its transcripts hold every sentence of the guides. Without one, only "
-                   "the guides are checked: nothing is built.")
+                   "OUT_DIR, check that its transcripts (and read-along books) hold every sentence of the guides. "
+                   "Without one, only the guides are checked: nothing is built.")
 @click.option("--listen", is_flag=True,
               help="Also hear every episode back with a speech recognizer (Whisper tiny.en, offline) and report "
                    "its word error rate against the transcript and any sentence not heard. Needs "
@@ -278,8 +278,9 @@ def check(out_dir, content_dir, listen, listen_model, as_json):
 
     Every link in each feed leads to a file, lengths and durations match the
     files, chapters agree and stay in range, transcripts are complete,
-    loudness is on target, the cover follows the rules, every file matches
-    the checksum manifest, and nothing stale is left over. With --listen,
+    loudness is on target, the cover follows the rules, the read-along book's
+    clips lie inside its audio and highlight sentences that are there, every
+    file matches the checksum manifest, and nothing stale is left over. With --listen,
     every episode is also heard back and compared with its transcript.
     Exits 1 if anything is wrong.
 
