@@ -212,8 +212,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "book_landmarks": "Puntos de referencia",
         "book_summary": "La guía completa en texto, con su audio leído en voz alta por una voz de ordenador. Cada "
                         "frase se resalta a medida que se lee (superposiciones de medios), y cada palabra del texto "
-                        "está también en el audio, así que puede leerse, escucharse o ambas cosas. Los títulos, las "
-                        "listas y un índice por secciones y partes ayudan a orientarse. Nada parpadea ni se "
+                        "está también en el audio, así que puede leerse, escucharse o ambas cosas. Los títulos, "
+                        "las listas y un índice por secciones y partes ayudan a orientarse. Nada parpadea ni se "
                         "mueve.",
         "handout": "Hoja para imprimir con un código QR, para compartir esta página",
         "handout_detail": "(PDF, una página)",
