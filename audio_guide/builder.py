@@ -35,6 +35,9 @@ from .speaking.workers import PIPELINE_VERSION, Cache, Job, SynthStats, render_a
 LOCAL_BASE_URL = "http://127.0.0.1:8000/"
 
 
+FORMATS = ("mp3", "m4b", "epub")  # what --format takes; mp3 is always made
+
+
 @dataclass(frozen=True)
 class BuildOptions:
     content_dir: Path = Path("content")
@@ -48,7 +51,9 @@ class BuildOptions:
     rate: int | None = None  # overrides the guide's
     pacing: str | None = None  # overrides the guide's: a key of model.PACING
     timeout: float | None = None  # seconds per section; None scales with length
-    m4b: bool = False  # also publish the full edition as an M4B audiobook
+    # What is published besides the MP3 episodes and full edition (always
+    # made): "m4b", the full edition as an audiobook; "epub", a read-along book.
+    formats: frozenset[str] = frozenset()
     site: Site = Site()  # the publishing clinic's branding
     # Where site.yaml is (or would be): the site's podcast guids are kept
     # there, in site-identity.json. None: beside content_dir.
@@ -70,6 +75,9 @@ Progress = Callable[[int, int, str], None]  # (steps done, steps in all, what ha
 
 def build(options: BuildOptions, progress: Progress = lambda done, total, message: None) -> BuildResult:
     """Build the edition of every guide in ``options.content_dir``."""
+    unknown = set(options.formats) - set(FORMATS)
+    if unknown:
+        raise ConfigError(f"unknown format {', '.join(sorted(unknown))}: choose from {', '.join(FORMATS)}")
     base_url = _base_url(options.base_url)
     with Writer.open(options.out_dir) as writer:
         return _build(options, progress, base_url, writer)
@@ -97,8 +105,8 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
     podcasts = identity.load_site(options.content_dir.parent if options.site_dir is None else options.site_dir)
     for plan in plans:
         entries = [rendered[job.key] for job in plan.jobs]
-        result.editions.append(publish_guide(plan, entries, options.site, options.m4b, Cache(options.cache_dir),
-                                             base_url, podcasts, writer))
+        result.editions.append(publish_guide(plan, entries, options.site, options.formats,
+                                             Cache(options.cache_dir), base_url, podcasts, writer))
         done[0] += 1
         progress(done[0], total, f"staged: {plan.guide.slug}")
     write_top_level(writer, result.editions)
@@ -147,7 +155,7 @@ def _plan(guide: Guide, options: BuildOptions) -> Plan:
         Job(label=f"{guide.path}:{section.line}: section {n} of {len(guide.sections)}, '{section.title}'",
             engine=engine_name, engine_version=version, encoder_version=ffmpeg_version(), voice=voice.name,
             rate=rate, utterances=tuple(section_script(guide, n, paced.pauses, words, engine.takes_phonemes)),
-            aac=options.m4b, voice_file=voice.path)
+            aac="m4b" in options.formats, voice_file=voice.path)
         for n, section in enumerate(guide.sections, start=1)
     ]
     if guide.cover:

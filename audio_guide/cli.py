@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .builder import LOCAL_BASE_URL, BuildOptions, build
+from .builder import FORMATS, LOCAL_BASE_URL, BuildOptions, build
 from .durations import clock
 from .reading.base_url import is_public
 from .reading.settings import SITE_FILE, branding, load_site, owner_email, plain_text
@@ -101,9 +101,10 @@ def main():
               help="Where finished speech is kept so unchanged sections are never redone.")
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Give up on a section's speech after this long (default: scaled to its length).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["mp3", "m4b"]), default=["mp3"],
-              show_default=True, help="Formats of the full-length edition; m4b adds an audiobook with MP4 "
-              "chapters (repeat the option for both).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(FORMATS), default=["mp3"],
+              show_default=True, help="What to publish besides the MP3 episodes: m4b adds an audiobook with MP4 "
+              "chapters, epub a read-along book whose words are highlighted as they are read (repeat the "
+              "option for several).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every step on its own line.")
 def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contact, logo, email, jobs, engine, voice,
@@ -136,7 +137,7 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     options = BuildOptions(content_dir=content_dir, out_dir=out_dir, cache_dir=cache_dir, base_url=base_url,
                            site=site, site_dir=(site_file or Path(SITE_FILE)).parent, jobs=jobs, engine=engine,
                            default_engine=settings.engine or DEFAULT_ENGINE, voice=voice, rate=rate, pacing=pacing,
-                           timeout=timeout, m4b="m4b" in formats)
+                           timeout=timeout, formats=frozenset(formats) - {"mp3"})
     reporter = _Reporter(quiet, verbose)
     started = time.monotonic()
     try:
@@ -158,6 +159,8 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
             click.echo(f"  {edition.full.audio}  {clock(edition.full.duration_ms)}")
             if edition.full.audiobook:
                 click.echo(f"  {edition.full.audiobook}")
+            if edition.book:
+                click.echo(f"  {edition.book}")
         click.echo(f"  podcast feed: {edition.feed_url}")
     if base_url is None:
         click.echo(f"Links point to this computer ({LOCAL_BASE_URL}); give --base-url the public address "
@@ -263,8 +266,8 @@ def say(text, section, content_dir, guide_name, to, engine, voice, rate, pacing)
 @click.argument("out_dir", default="output", type=click.Path(path_type=Path))
 @click.option("--content", "content_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Also read the guides in this folder and report every mistake in them; with an edition in "
-                   "OUT_DIR, check that its transcripts hold every sentence of the guides. Without one, only "
-                   "the guides are checked: nothing is built.")
+                   "OUT_DIR, check that its transcripts (and read-along books) hold every sentence of the guides. "
+                   "Without one, only the guides are checked: nothing is built.")
 @click.option("--listen", is_flag=True,
               help="Also hear every episode back with a speech recognizer (Whisper tiny.en, offline) and report "
                    "its word error rate against the transcript and any sentence not heard. Needs "
@@ -277,8 +280,9 @@ def check(out_dir, content_dir, listen, listen_model, as_json):
 
     Every link in each feed leads to a file, lengths and durations match the
     files, chapters agree and stay in range, transcripts are complete,
-    loudness is on target, the cover follows the rules, every file matches
-    the checksum manifest, and nothing stale is left over. With --listen,
+    loudness is on target, the cover follows the rules, the read-along book's
+    clips lie inside its audio and highlight sentences that are there, every
+    file matches the checksum manifest, and nothing stale is left over. With --listen,
     every episode is also heard back and compared with its transcript.
     Exits 1 if anything is wrong.
 

@@ -41,6 +41,12 @@ def audiobook(slug: str) -> str:
     return f"audio/{slug}-complete.m4b"
 
 
+def book(slug: str) -> str:
+    """The guide as a read-along EPUB 3 book with media overlays (build
+    --format epub), beside the page: a download of its own, not audio."""
+    return f"{slug}.epub"
+
+
 def logo_file(source: str) -> str:
     """The clinic's logo as published beside the page, from its file's name."""
     return f"logo{PurePosixPath(source).suffix.lower()}"

@@ -206,6 +206,8 @@ class Edition:
     full: FullEdition
     site: Site = Site()
     logo: str | None = None  # the clinic's logo as published, beside the page (site.logo is its source)
+    book: str | None = None  # the read-along EPUB, when asked for
+    book_size: int = 0  # its bytes
 
     def url(self, relative: str) -> str:
         return self.base_url + relative

@@ -36,7 +36,7 @@ TYPES = {
     ".srt": "application/x-subrip", ".json": "application/json", ".xml": "application/rss+xml; charset=utf-8",
     ".opml": "text/x-opml", ".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
     ".jpg": "image/jpeg", ".png": "image/png", ".svg": "image/svg+xml", ".pdf": "application/pdf",
-    ".css": "text/css", ".js": "text/javascript",
+    ".css": "text/css", ".js": "text/javascript", ".epub": "application/epub+zip",
 }
 # On every response: web players fetch transcripts and chapters cross-origin, and read range headers.
 CORS = [("Access-Control-Allow-Origin", "*"),

@@ -51,18 +51,19 @@ def piper_edition(tmp_path_factory):
     from audio_guide import BuildOptions, build
 
     work = tmp_path_factory.mktemp("piper-edition")
-    options = BuildOptions(content_dir=CONTENT, out_dir=work / "out", cache_dir=work / "cache", jobs=2, m4b=True,
-                           engine="piper")
+    options = BuildOptions(content_dir=CONTENT, out_dir=work / "out", cache_dir=work / "cache", jobs=2,
+                           formats=frozenset({"m4b"}), engine="piper")
     result = build(options)
     return result, options
 
 
 @pytest.fixture(scope="session")
 def edition(tmp_path_factory):
-    """content/ built once, with the default engine and two workers."""
+    """content/ built once, with the default engine, two workers and every format."""
     from audio_guide import BuildOptions, build
 
     work = tmp_path_factory.mktemp("edition")
-    options = BuildOptions(content_dir=CONTENT, out_dir=work / "out", cache_dir=work / "cache", jobs=2, m4b=True)
+    options = BuildOptions(content_dir=CONTENT, out_dir=work / "out", cache_dir=work / "cache", jobs=2,
+                           formats=frozenset({"m4b", "epub"}))
     result = build(options)
     return result, options

@@ -77,7 +77,7 @@ def built(tmp_path_factory) -> Built:
     work = tmp_path_factory.mktemp("page")
     shutil.copytree(CONTENT, work / "content")
     result = build(BuildOptions(content_dir=work / "content", out_dir=work / "out", cache_dir=work / "cache",
-                                base_url=BASE, jobs=2, m4b=True))
+                                base_url=BASE, jobs=2, formats=frozenset({"m4b", "epub"})))
     edition = dataclasses.replace(result.editions[0], site=SITE)
     folder = result.folder(edition)
     (folder / "index.html").write_text(render_page(edition), encoding="utf-8")

@@ -142,10 +142,10 @@ def test_builds_give_the_same_bytes_however_split(piper_edition, tmp_path):
     cache = tmp_path / "warm"
     shutil.copytree(options.cache_dir, cache)
     warm = build(BuildOptions(content_dir=content, out_dir=tmp_path / "warm-out", cache_dir=cache, jobs=2,
-                              engine="piper", m4b=True))
+                              engine="piper", formats=frozenset({"m4b"})))
     assert warm.stats.engine_calls == 1 and warm.stats.synthesized == 1
     build(BuildOptions(content_dir=content, out_dir=tmp_path / "clean-out", cache_dir=tmp_path / "cold", jobs=1,
-                       engine="piper", m4b=True))
+                       engine="piper", formats=frozenset({"m4b"})))
     assert tree(tmp_path / "warm-out") == tree(tmp_path / "clean-out")
 
 

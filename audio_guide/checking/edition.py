@@ -12,6 +12,10 @@ holding a feed.xml) and returns the problems it finds, each naming the file
   is what podcast directories accept (media);
 - the VTT transcripts parse, are in time order, and (given the content
   folder) hold every sentence of their section, in order (transcripts);
+- the read-along book, when the page offers one, opens as a reading app
+  opens it: every media overlay clip lies inside its audio (the published
+  episode) and highlights an element that is there, and (given the content
+  folder) the overlays hold every sentence, in order (book);
 - nothing stale is left in the folder, and every file matches the checksum
   manifest (SHA256SUMS) the build wrote (here).
 
@@ -31,8 +35,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..errors import AudioGuideError
-from ..layout import FEED_FILE, GUIDE_FILES, PAGE_FILE, audiobook, full_audio, logo_file
+from ..layout import FEED_FILE, GUIDE_FILES, PAGE_FILE, audiobook, book, full_audio, logo_file
 from ..publishing import manifest
+from . import book as books
 from . import media
 from .feeds import FeedCheck, guide_folders
 from .hearing import Heard, format_heard, heard_json, listen_edition
@@ -145,7 +150,7 @@ class _GuideCheck:
         slug = self.folder.name
         page = self.folder / PAGE_FILE
         page_text = page.read_text(encoding="utf-8", errors="replace") if page.is_file() else ""
-        full = {full_audio(slug), audiobook(slug)}
+        full = {full_audio(slug), audiobook(slug), book(slug)}
         for path in sorted(self.folder.rglob("*")):
             relative = path.relative_to(self.folder).as_posix()
             if path.is_dir():
@@ -161,6 +166,10 @@ class _GuideCheck:
                                            "delete it or rebuild the edition")
                 elif relative.endswith(".mp3"):
                     media.mp3_duration(relative, path.read_bytes(), self.problem)  # whole, not truncated
+                elif relative == book(slug):
+                    overlays = books.BookCheck(self.folder, relative, self.problem).run()
+                    if self.guide is not None and overlays:
+                        books.against_guide(self.guide, relative, overlays, self.problem)
                 continue
             if any(part.startswith(".") for part in Path(relative).parts[:-1]):
                 continue  # its hidden folder is reported

@@ -86,6 +86,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "whole_title": "The whole guide in one file",
         "whole_mp3": "MP3 audio of the whole guide",
         "audiobook": "Audiobook with chapters",
+        # The read-along book (build --format epub): its link on the page, and its own words.
+        "book": "Read-along book, the words highlighted as they are read",
+        "whole_book": "The read-along book (EPUB) highlights each sentence as it is read, in reading apps such as "
+                      "Thorium, Readest or Apple Books.",
+        "book_read_along": "Play this book in a reading app that reads aloud, such as Thorium, Readest or Apple "
+                           "Books: each sentence is highlighted as it is read. You can also simply read it.",
+        "book_read_by_computer": "Read aloud by a computer voice from the written guide. The words in this book "
+                                 "are the guide’s own.",
+        "book_title_page": "Title page",
+        "book_start": "Start of the guide",
+        "book_landmarks": "Landmarks",
+        "book_summary": "The whole guide as text, with its audio read aloud by a computer voice. Each sentence is "
+                        "highlighted as it is read (media overlays), and every word of the text is also in the "
+                        "audio, so it can be read, heard, or both. Headings, lists and a table of contents by "
+                        "section and part help you find your way. Nothing flashes or moves.",
         "handout": "Printable sheet with a QR code, to share this page",
         "handout_detail": "(PDF, one page)",
         "whole_text": "All {sections}, one after another, to keep on your phone and listen to offline.",
@@ -195,6 +210,22 @@ STRINGS: dict[str, dict[str, str]] = {
         "whole_title": "La guía completa en un solo archivo",
         "whole_mp3": "Audio MP3 de la guía completa",
         "audiobook": "Audiolibro con capítulos",
+        "book": "Libro para leer mientras escucha, con el texto resaltado a medida que se lee",
+        "whole_book": "El libro para leer mientras escucha (EPUB) resalta cada frase a medida que se lee, en "
+                      "aplicaciones de lectura como Thorium, Readest o Apple Books.",
+        "book_read_along": "Abra este libro en una aplicación de lectura que lea en voz alta, como Thorium, Readest "
+                           "o Apple Books: cada frase se resalta a medida que se lee. También puede simplemente "
+                           "leerlo.",
+        "book_read_by_computer": "Leído en voz alta por una voz de ordenador a partir de la guía escrita. El texto "
+                                 "de este libro es el de la propia guía.",
+        "book_title_page": "Portada",
+        "book_start": "Inicio de la guía",
+        "book_landmarks": "Puntos de referencia",
+        "book_summary": "La guía completa en texto, con su audio leído en voz alta por una voz de ordenador. Cada "
+                        "frase se resalta a medida que se lee (superposiciones de medios), y cada palabra del texto "
+                        "está también en el audio, así que puede leerse, escucharse o ambas cosas. Los títulos, "
+                        "las listas y un índice por secciones y partes ayudan a orientarse. Nada parpadea ni se "
+                        "mueve.",
         "handout": "Hoja para imprimir con un código QR, para compartir esta página",
         "handout_detail": "(PDF, una página)",
         "whole_text": "Las {sections}, una tras otra, para guardarlas en el teléfono y escucharlas sin conexión.",

@@ -15,13 +15,13 @@ from ..audio.tags import Tags, render_id3
 from ..keys import cache_key, file_sha256, library_version
 from ..layout import (
     CATALOG_FILE, COVER_FILE, FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, OPML_FILE, PAGE_FILE, QR_PNG_FILE,
-    QR_SVG_FILE, audiobook, full_audio, logo_file,
+    QR_SVG_FILE, audiobook, book, full_audio, logo_file,
 )
 from ..model import ChapterMark, Edition, Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher
 from ..reading import identity
 from ..speaking.script import chapter_titles
 from ..speaking.workers import PIPELINE_VERSION, Cache, Job, Rendered
-from . import feed, manifest, page, transcripts
+from . import epub, feed, manifest, page, transcripts
 from .writer import Writer
 
 CHAPTER_LEAD_MS = 150  # a chapter starts just before its heading's first word
@@ -50,12 +50,13 @@ def _episode_chapters(job: Job, entry: Rendered, titles: list[str]) -> tuple[Cha
     return tuple(ChapterMark(t, s, e) for t, s, e in zip(titles, starts, ends))
 
 
-def publish_guide(plan: Plan, entries: list[Rendered], site: Site, m4b: bool, cache: Cache, base_url: str,
-                  podcasts: identity.SiteIdentity, writer: Writer) -> Edition:
+def publish_guide(plan: Plan, entries: list[Rendered], site: Site, formats: frozenset[str], cache: Cache,
+                  base_url: str, podcasts: identity.SiteIdentity, writer: Writer) -> Edition:
     """Write a guide's whole edition, in its folder, through ``writer``:
     ``entries`` are its sections as rendered, ``podcasts`` the site's podcast
-    guids (this guide's is made there once its feed is public), and ``m4b``
-    asks for the audiobook too."""
+    guids (this guide's is made there once its feed is public), and
+    ``formats`` what else to publish ("m4b": the audiobook, "epub": the
+    read-along book)."""
     guide = plan.guide
     folder = _Folder(writer, guide.slug)
     guide_url = f"{base_url}{guide.slug}/"
@@ -67,12 +68,17 @@ def publish_guide(plan: Plan, entries: list[Rendered], site: Site, m4b: bool, ca
                 date=guide.published.isoformat() if guide.published else None, cover_jpeg=plan.cover)
     episodes = tuple(_write_episode(folder, plan, n, entry, tags)
                      for n, entry in enumerate(entries, start=1))
-    full = _write_full_edition(folder, guide, entries, episodes, tags, m4b)
+    full = _write_full_edition(folder, guide, entries, episodes, tags, "m4b" in formats)
     logo = None
     if site.logo:  # published beside the page, which links it by a relative path
         logo = logo_file(site.logo)
         folder.write(logo, Path(site.logo).read_bytes())
     edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER_FILE, episodes, full, site, logo)
+    if "epub" in formats:  # the book holds the episodes, cover and logo as written above
+        name = book(guide.slug)
+        with folder.by_tool(name) as target:
+            epub.write_book(edition, folder.staged, target)
+        edition = replace(edition, book=name, book_size=writer.sizes[f"{guide.slug}/{name}"])
     folder.write(PAGE_FILE, page.render_page(edition))
     _write_handout(folder, edition, cache)
     folder.write(FEED_FILE, feed.rss(edition))
@@ -94,6 +100,9 @@ class _Folder:
 
     def by_tool(self, relative: str):
         return self.writer.by_tool(f"{self.slug}/{relative}")
+
+    def staged(self, relative: str) -> Path:
+        return self.writer.staged(f"{self.slug}/{relative}")
 
 
 def _write_handout(folder: _Folder, edition: Edition, cache: Cache) -> None:

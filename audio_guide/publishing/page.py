@@ -20,14 +20,13 @@ of the same edition writes the same bytes.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Sequence
 from urllib.parse import quote, urlsplit
 
 from .. import durations
 from .. import phrases as strings
 from ..layout import FEED_FILE, HANDOUT_FILE, OPML_FILE
-from ..model import Edition, Episode, Line
+from ..model import Edition
 from . import markup, transcripts
 
 SPEEDS = ("0.75", "1", "1.25", "1.5", "1.75", "2")  # the select's values, as the script writes them back
@@ -75,18 +74,18 @@ def render_page(edition: Edition) -> str:
     guide = edition.guide
     lang = guide.language
     return markup.render(
-        "page.html", **_common(lang), style=markup.asset("page.css"), script=markup.asset("page.js"),
+        "page.html", **common(lang), style=markup.asset("page.css"), script=markup.asset("page.js"),
         edition=edition, guide=guide, site=edition.site, logo=edition.logo,
         page_title=f"{guide.title}: {guide.subtitle}" if guide.subtitle else guide.title,
         summary=guide.description or guide.subtitle or guide.title, album=guide.subtitle or guide.title,
         script_words=_script_words(lang), sections=strings.count(lang, len(edition.episodes)),
-        runs=[transcripts.runs(_shown(episode)) for episode in edition.episodes],
+        runs=[transcripts.runs(transcripts.as_written(episode)) for episode in edition.episodes],
         apps=app_links(edition.feed_url), local=urlsplit(edition.feed_url).hostname in LOCAL_HOSTS,
         speeds=SPEEDS, skip_back=SKIP_BACK_S, skip_forward=SKIP_FORWARD_S, feed_file=FEED_FILE,
         handout_file=HANDOUT_FILE, size=_size, fragment=_seconds)
 
 
-def _common(lang: str) -> dict:
+def common(lang: str) -> dict:
     """What every page's template needs: its language and how to write times."""
     return dict(lang=lang, direction=strings.direction(lang), say=markup.phrases(lang),
                 month=lambda number: strings.month(lang, number), clock=durations.clock, iso8601=durations.iso8601)
@@ -103,14 +102,6 @@ def _script_words(lang: str) -> list[tuple[str, str]]:
     return [(key, words["js_" + key.replace("-", "_")]) for key in _SCRIPT_WORDS]
 
 
-def _shown(episode: Episode) -> list[Line]:
-    """The episode's lines as the page shows them: the speech adds a full stop
-    after a heading; on the page the heading reads as the guide wrote it."""
-    titles = iter([chapter.title for chapter in episode.section.chapters if chapter.title is not None])
-    return [replace(line, text=next(titles, line.text)) if line.role == "heading" else line
-            for line in episode.lines]
-
-
 # The catalog --------------------------------------------------------------
 
 
@@ -123,6 +114,7 @@ def render_catalog(editions: Sequence[Edition]) -> str:
     clinic = clinics.pop() if len(clinics) == 1 else None
     contact = next((edition.site.contact for edition in editions if edition.site.contact), None) if clinic else None
     return markup.render(
-        "catalog.html", **_common(lang), style=markup.asset("page.css"), editions=editions, clinic=clinic,
-        contact=contact, phrases=markup.phrases, count=strings.count, direction_of=strings.direction, slug_href=lambda slug: quote(slug) + "/",
+        "catalog.html", **common(lang), style=markup.asset("page.css"), editions=editions, clinic=clinic,
+        contact=contact, phrases=markup.phrases, count=strings.count, direction_of=strings.direction,
+        slug_href=lambda slug: quote(slug) + "/",
         opml_file=OPML_FILE)

@@ -9,12 +9,12 @@ starting at the engine's time for its first word.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 from .. import durations
-from ..model import Line
 from .. import phrases as strings
+from ..model import Episode, Line
 from . import markup
 
 LINE_CHARS = 65
@@ -92,6 +92,15 @@ def paragraphs(lines: Sequence[Line]) -> list[tuple[str, list[Line]]]:
         else:
             groups.append((line.role, [line]))
     return groups
+
+
+def as_written(episode: Episode) -> list[Line]:
+    """The episode's lines as the page and the book show them: the speech
+    adds a full stop after a heading; to the eye the heading reads as the
+    guide wrote it."""
+    titles = iter([chapter.title for chapter in episode.section.chapters if chapter.title is not None])
+    return [replace(line, text=next(titles, line.text)) if line.role == "heading" else line
+            for line in episode.lines]
 
 
 def to_text(lines: Sequence[Line]) -> str:

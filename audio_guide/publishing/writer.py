@@ -121,6 +121,14 @@ class Writer:
         yield path
         self.digests[relative], self.sizes[relative] = file_sha256(path), path.stat().st_size
 
+    def staged(self, relative: str) -> Path:
+        """Where a file this build has written is, until it is published: for
+        a file made of others (the book holds the episodes), read back as
+        written."""
+        if relative not in self.digests:
+            raise AudioGuideError(f"{relative}: read before this build wrote it")
+        return self.staging / relative
+
     def scratch(self, name: str) -> Path:
         """A temporary file in the staging folder, never published."""
         return self.staging / f".{name}"
