@@ -216,7 +216,8 @@ def workspaces(tmp_path_factory):
     if logo:
         Image.new("RGB", (256, 256), (40, 90, 140)).save(main_space / logo)
     _guides(english / "content", translated=False)
-    return {"main": main_space, "english": english}
+    _documents(home / "documents")
+    return {"main": main_space, "english": english, "documents": home / "documents"}
 
 
 def run(argv, cwd: Path, env=None, timeout=300) -> subprocess.CompletedProcess:
@@ -312,7 +313,31 @@ def check_check(example: Example, done, cwd: Path, played: Path | None) -> None:
         assert "heard back with" in done.stdout and "every sentence heard" in done.stdout
 
 
-CHECKS = {"build": check_build, "voices": check_voices, "say": check_say, "check": check_check}
+def check_import(example: Example, done, cwd: Path, played: Path | None) -> None:
+    from audio_guide.reading.guides import read_guide
+
+    written = sorted((cwd / example.params["content_dir"]).glob("*/guide.md"))
+    assert len(written) == 1, written
+    assert read_guide(written[0]).sections, written[0]  # a guide the build reads
+    assert "guide.md" in done.stdout
+
+
+CHECKS = {"build": check_build, "voices": check_voices, "say": check_say, "check": check_check,
+          "import": check_import}
+
+
+def _documents(folder: Path) -> None:
+    """The leaflets the import examples name, made as test_import makes them;
+    each example imports into a folder of its own (several are one leaflet,
+    whose guide would otherwise already exist)."""
+    from .test_import import make_pdf, make_web_page, make_word
+
+    folder.mkdir(parents=True)
+    make_word(folder / "leaflet.docx")
+    shutil.copyfile(folder / "leaflet.docx", folder / "Rest after pregnancy loss.docx")
+    make_web_page(folder / "leaflet.html")
+    Image.new("RGB", (40, 30), (120, 170, 200)).save(folder / "picture.png")
+    make_pdf(folder / "leaflet.pdf", folder / "picture.png")
 
 
 @pytest.fixture
@@ -382,6 +407,9 @@ def test_example_runs(example: Example, workspaces, request):
     where = f"{example} (from {', '.join(example.sources)})"
     if example.command == "serve":
         return run_serve(example, cwd)
+    if example.command == "import":
+        cwd = request.getfixturevalue("tmp_path") / "import"
+        shutil.copytree(workspaces["documents"], cwd)
     env, played = None, None
     if example.command == "say" and not example.params["to"]:
         env, played = request.getfixturevalue("fake_player")

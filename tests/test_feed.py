@@ -162,7 +162,7 @@ def test_transcripts_are_the_written_words_in_caption_shape(main_feed):
             assert line.text in plain
             assert html.escape(line.text) in page
             assert line.text in flat_vtt
-        assert '<html lang="en">' in page and "<h1>" in page
+        assert '<html lang="en" dir="ltr">' in page and "<h1>" in page
 
 
 def test_cover_art_is_the_same_everywhere(main_feed):
