@@ -24,10 +24,10 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import sys
 from dataclasses import replace
 from typing import Callable
 
-from .. import __version__
 from ..errors import AudioGuideError, ClusterError, ConfigError, EngineError
 from ..ffmpeg import ffmpeg_version
 from .engine import get_engine, keyed_version
@@ -95,7 +95,7 @@ class Cluster:
                     carried[key] = data
             # In the task rather than scattered: the scheduler keeps a task
             # whole, so it can run again elsewhere if its worker dies.
-            future = self.client.submit(_render_remote, job, carried, timeout or job.timeout(), __version__,
+            future = self.client.submit(_render_remote, job, carried, timeout or job.timeout(), _version(),
                                         key=f"audio-guide-section-{job.key}", retries=1, pure=False)
             pending[future] = job
         failures = []
@@ -127,7 +127,7 @@ class Cluster:
                                f"with 'dask worker {self.address}'") from None
         voices = sorted({(job.engine, job.voice) for job in queue})
         reports = self.client.run(_worker_report, voices, on_error="return")
-        wanted = {(job.engine, job.voice, job.engine_version, job.encoder_version): _expected(job, __version__)
+        wanted = {(job.engine, job.voice, job.engine_version, job.encoder_version): _expected(job, _version())
                   for job in queue}
         for worker, report in sorted(reports.items()):
             if isinstance(report, BaseException):
@@ -174,17 +174,22 @@ def _differences(expected: dict, report: dict) -> str:
     return "; ".join(said)
 
 
+def _version() -> str:
+    """The audio-guide this process runs. Read from the package, which Python
+    imports before any of its modules, rather than imported: the package's
+    root loads the build, a stage above this one."""
+    return sys.modules["audio_guide"].__version__
+
+
 # What runs on a worker.
 
 def _worker_report(voices: list[tuple[str, str]]) -> dict:
     """This worker's versions of everything that keys the cache."""
-    import audio_guide  # the attribute, read now: what this process really runs
-
     try:
         encoder = ffmpeg_version()
     except AudioGuideError as exc:
         encoder = f"none ({exc})"
-    report = {"audio-guide": audio_guide.__version__, "ffmpeg": encoder, "voices": {}}
+    report = {"audio-guide": _version(), "ffmpeg": encoder, "voices": {}}
     for engine, voice in voices:
         try:
             report["voices"][f"{engine} {voice}"] = _local_voice(engine, voice)[0]
@@ -207,13 +212,11 @@ def _local_voice(engine_name: str, voice: str) -> tuple[str, str]:
 def _render_remote(job: Job, speech: dict[str, bytes], timeout: float, client_version: str):
     """Render ``job`` with ``speech`` (raw speech by key) as its cache; returns
     (engine calls, new speech by key, (files, record) of the section)."""
-    import audio_guide
-
     worker = distributed.get_worker()
     try:
         version, path = _local_voice(job.engine, job.voice)
         differs = _differences(_expected(job, client_version), {
-            "audio-guide": audio_guide.__version__, "ffmpeg": ffmpeg_version(),
+            "audio-guide": _version(), "ffmpeg": ffmpeg_version(),
             "voices": {f"{job.engine} {job.voice}": version}})
         if differs:  # a worker that joined after the build began
             raise ClusterError(f"the Dask worker {worker.address} is refused: {differs}")
