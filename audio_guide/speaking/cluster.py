@@ -52,11 +52,21 @@ class Cluster:
             raise ConfigError("--cluster needs Dask: pip install 'audio-guide[dask]' (on this computer and on "
                               "every worker)")
         self.address = address
+        # Checked before a Client exists: one refused half-way waits on its way out.
+        try:
+            from distributed.comm.addressing import parse_address, parse_host_port
+            from distributed.comm.registry import get_backend
+
+            scheme, location = parse_address(address)
+            get_backend(scheme)
+            if scheme != "inproc":
+                parse_host_port(location)
+        except ValueError as exc:
+            raise ConfigError(f"the cluster address {address!r} (--cluster, or site.yaml's 'cluster'): {exc}: "
+                              "give the Dask scheduler's address, e.g. "
+                              "tcp://192.0.2.10:8786") from None
         try:
             self.client = distributed.Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-        except ValueError as exc:
-            raise ConfigError(f"--cluster {address!r}: {exc}: give the scheduler's address, e.g. "
-                              "tcp://192.0.2.10:8786") from None
         except (OSError, TimeoutError):
             raise ClusterError(f"cannot reach the Dask scheduler at {address} within {CONNECT_TIMEOUT} s: is "
                                "'dask scheduler' running there, and is the address right?") from None
