@@ -8,6 +8,7 @@ before it writes anything."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -50,12 +51,12 @@ def build(folder: Path, *extra: str) -> subprocess.CompletedProcess:
 class Dask:
     """A scheduler and workers as separate processes, stopped at the end."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, **env: str):
         self.folder = folder
         self.processes: list[subprocess.Popen] = []
         # Workers import this audio-guide, and run where no content folder is.
-        self.env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT),
-                                                                             os.environ.get("PYTHONPATH")])))
+        self.env = dict(os.environ, **env, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT),
+                                                                                    os.environ.get("PYTHONPATH")])))
         self.cwd = folder / "worker"
         self.cwd.mkdir()
         self.address = f"tcp://127.0.0.1:{free_port()}"
@@ -103,20 +104,40 @@ def local(tmp_path_factory):
     return folder
 
 
-def test_a_cluster_build_equals_a_local_one(tmp_path, local):
-    small_guide(tmp_path)
-    with Dask(tmp_path) as dask:
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory):
+    """A scheduler and two workers, whose fake engine (tests.fake_engines)
+    speaks noise for the English guide's second section."""
+    with Dask(tmp_path_factory.mktemp("pair"), BAD_SECTION="Section 2 of") as dask:
         dask.worker()
         dask.worker()
         dask.wait_for_workers(2)
-        done = build(tmp_path, "--cluster", dask.address)
+        yield dask
+
+
+def test_a_cluster_build_equals_a_local_one(tmp_path, local, pair):
+    small_guide(tmp_path)
+    done = build(tmp_path, "--cluster", pair.address)
     assert done.returncode == 0, done.stderr
     assert "4 sections spoken, 0 from cache" in done.stdout
     assert files(tmp_path / "out") == files(local / "out")
     assert files(tmp_path / "content") == files(local / "content")  # identity files too
     # The client stored each utterance's speech and each section as a local build does.
     assert files(tmp_path / "cache") == files(local / "cache")
-    assert not any(p.name != "dask-scratch-space" for p in (tmp_path / "worker").iterdir())
+    assert not any(p.name != "dask-scratch-space" for p in (pair.folder / "worker").iterdir())
+
+
+def test_a_section_that_fails_twice_is_reported_and_the_others_kept(tmp_path, pair):
+    small_guide(tmp_path)
+    done = build(tmp_path, "--cluster", pair.address, "--engine", "tests.fake_engines:OneBadSectionEngine")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    line = done.stderr.splitlines()[-1]
+    assert re.fullmatch(r"error: \S+guide\.md:18: section 2 of 2, 'A Short Walk': the speech engine failed twice "
+                        r"\(.*returned noise instead of speech.*\); try again, or choose another engine with --engine",
+                        line), line
+    assert len(list((tmp_path / "cache").rglob("*.json"))) == 3  # the other sections, each stored once
+    assert files(tmp_path / "out") == {}
 
 
 def test_a_worker_killed_mid_build_is_replaced(tmp_path, local):
