@@ -95,37 +95,54 @@ class Cluster:
         if not queue:
             return results, stats
         self._refuse_strangers(queue)
-        pending = {}
-        for job in queue:
-            carried = {}
-            for utterance in job.utterances:
-                key = speech_key(job, utterance.speech)
-                data = cache.get_file(key, "pcm")
-                if data is not None:
-                    carried[key] = data
-            # In the task rather than scattered: the scheduler keeps a task
-            # whole, so it can run again elsewhere if its worker dies.
-            future = self.client.submit(_render_remote, job, carried, timeout or job.timeout(), _version(),
-                                        key=f"audio-guide-section-{job.key}", retries=1, pure=False)
-            pending[future] = job
-        failures = []
-        for future in distributed.as_completed(list(pending), loop=self.client.loop):
-            job = pending[future]
+        # A few sections per worker thread in flight, not the whole library:
+        # each carries its cached speech, and each result waits in a worker's
+        # memory until it is stored here.
+        window = max(4, 3 * sum(self.client.nthreads().values()))
+        waiting, pending, failures = list(reversed(queue)), {}, []
+        running = distributed.as_completed([], loop=self.client.loop)
+
+        def submit_next():
+            job = waiting.pop()
+            future = self._submit(job, cache, timeout)
+            pending[future.key] = job
+            running.add(future)
+
+        while waiting and len(pending) < window:
+            submit_next()
+        for future in running:
+            job = pending.pop(future.key)
             try:
                 calls, speech, entry = future.result()
             except Exception as exc:  # noqa: BLE001 - anything a worker raised, or Dask about it
                 failures.append(f"{job.label}: {_why(exc)}")
                 progress(job, "failed")
-                continue
-            for key, data in speech.items():
-                cache.put_file(key, "pcm", data, sync=False)
-            cache.put(job.key, *entry)
-            results[job.key] = cache.get(job.key, job.aac)
-            stats.engine_calls += calls
-            stats.synthesized += 1
-            progress(job, "synthesized")
+            else:
+                for key, data in speech.items():
+                    cache.put_file(key, "pcm", data, sync=False)
+                cache.put(job.key, *entry)
+                results[job.key] = cache.get(job.key, job.aac)
+                stats.engine_calls += calls
+                stats.synthesized += 1
+                progress(job, "synthesized")
+            future.release()
+            if waiting:
+                submit_next()
         raise_failures(failures)
         return results, stats
+
+    def _submit(self, job: Job, cache: Cache, timeout: float | None):
+        """Send ``job`` to the cluster with the raw speech the cache holds for it."""
+        carried = {}
+        for utterance in job.utterances:
+            key = speech_key(job, utterance.speech)
+            data = cache.get_file(key, "pcm")
+            if data is not None:
+                carried[key] = data
+        # In the task rather than scattered: the scheduler keeps a task whole,
+        # so it can run again elsewhere if its worker dies.
+        return self.client.submit(_render_remote, job, carried, timeout or job.timeout(), _version(),
+                                  key=f"audio-guide-section-{job.key}", retries=1, pure=False)
 
     def _refuse_strangers(self, queue: list[Job]) -> None:
         """Every worker must render what this computer would: refuse the build,
