@@ -94,7 +94,7 @@ class Cluster:
         results, stats, queue = split_cached(jobs, cache, progress)
         if not queue:
             return results, stats
-        self._refuse_strangers(queue)
+        self.speakers = self._refuse_strangers(queue)
         # A few sections per worker thread in flight, not the whole library:
         # each carries its cached speech, and each result waits in a worker's
         # memory until it is stored here.
@@ -141,12 +141,13 @@ class Cluster:
                 carried[key] = data
         # In the task rather than scattered: the scheduler keeps a task whole,
         # so it can run again elsewhere if its worker dies.
-        return self.client.submit(_render_remote, job, carried, timeout or job.timeout(), _version(),
+        return self.client.submit(_render_remote, job, carried, timeout or job.timeout(), _version(), self.speakers,
                                   key=f"audio-guide-section-{job.key}", retries=1, pure=False)
 
-    def _refuse_strangers(self, queue: list[Job]) -> None:
+    def _refuse_strangers(self, queue: list[Job]) -> dict[str, int]:
         """Every worker must render what this computer would: refuse the build,
-        naming the worker, if one differs in a version that keys the cache."""
+        naming the worker, if one differs in a version that keys the cache.
+        Returns how many utterances a section speaks at once, by host."""
         try:
             self.client.wait_for_workers(1, timeout=WORKER_WAIT)
         except (OSError, TimeoutError):
@@ -166,6 +167,14 @@ class Cluster:
                     raise ClusterError(f"the Dask worker {worker} is refused: {differs}; its audio would not match "
                                        "this computer's: install the same versions there (pip install "
                                        "'audio-guide[dask]' and the engines the guides use), or stop it")
+        # As the local pool does: the cores a machine's worker threads leave idle
+        # speak utterances side by side, whether it runs one worker or several.
+        threads: dict[str, int] = {}
+        for worker, count in self.client.nthreads().items():
+            host = distributed.comm.get_address_host(worker)
+            threads[host] = threads.get(host, 0) + count
+        hosts = {distributed.comm.get_address_host(worker): report["cores"] for worker, report in reports.items()}
+        return {host: max(1, cores // threads[host]) for host, cores in hosts.items() if host in threads}
 
 
 def _why(exc: BaseException) -> str:
@@ -216,7 +225,7 @@ def _worker_report(voices: list[tuple[str, str]]) -> dict:
         encoder = ffmpeg_version()
     except AudioGuideError as exc:
         encoder = f"none ({exc})"
-    report = {"audio-guide": _version(), "ffmpeg": encoder, "voices": {}}
+    report = {"audio-guide": _version(), "ffmpeg": encoder, "voices": {}, "cores": os.cpu_count() or 1}
     for engine, voice in voices:
         try:
             report["voices"][f"{engine} {voice}"] = _local_voice(engine, voice)[0]
@@ -236,7 +245,8 @@ def _local_voice(engine_name: str, voice: str) -> tuple[str, str]:
     return keyed_version(engine, found), found.path
 
 
-def _render_remote(job: Job, speech: dict[str, bytes], timeout: float, client_version: str):
+def _render_remote(job: Job, speech: dict[str, bytes], timeout: float, client_version: str,
+                   speakers: dict[str, int]):
     """Render ``job`` with ``speech`` (raw speech by key) as its cache; returns
     (engine calls, new speech by key, (files, record) of the section)."""
     worker = distributed.get_worker()
@@ -248,8 +258,8 @@ def _render_remote(job: Job, speech: dict[str, bytes], timeout: float, client_ve
         if differs:  # a worker that joined after the build began
             raise ClusterError(f"the Dask worker {worker.address} is refused: {differs}")
         carried = _Carried(speech)
-        # The cores this worker's threads leave idle speak utterances side by side.
-        parallel = max(1, (os.cpu_count() or 1) // max(1, worker.state.nthreads))
+        parallel = speakers.get(distributed.comm.get_address_host(worker.address)) or \
+            max(1, (os.cpu_count() or 1) // max(1, worker.state.nthreads))  # a host that joined later
         calls = render(replace(job, voice_file=path), carried, timeout, parallel)
     except AudioGuideError:
         raise
