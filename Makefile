@@ -5,7 +5,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: edition natural-edition test bench
+.PHONY: edition natural-edition test bench bench-cluster
 
 $(BIN)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -25,3 +25,6 @@ test: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
+
+bench-cluster: $(BIN)/.installed
+	$(BIN)/python bench/cluster.py --hours 0.5 --repeat 2

@@ -64,6 +64,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hours", type=float, default=0.25, help="hours of speech in the generated guide")
     parser.add_argument("--engine", choices=("espeak-ng", "piper"), default="espeak-ng")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; each figure is the best of them")
     args = parser.parse_args()
     from distributed import Client, LocalCluster
 
@@ -78,18 +79,24 @@ def main() -> None:
         sections = len(read_guide(guide).sections)
         print(f"{copies} copies of {SOURCE.name}, {sections} sections, engine {args.engine}, "
               f"{os.cpu_count()} cores; load average before: {os.getloadavg()[0]:.1f}", file=sys.stderr)
-        runs = {}
-        for jobs in (1, 2):
-            runs[f"local pool, jobs={jobs}"] = child(content=str(content), out=str(tmp / f"out-j{jobs}"),
-                                                     cache=str(tmp / f"cache-j{jobs}"), engine=args.engine, jobs=jobs)
-        for workers in (1, 2):
-            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) \
-                    as cluster, Client(cluster) as client:
-                client.run(_warm)
-                runs[f"Dask cluster, {workers} worker{'s' * (workers > 1)}"] = child(
-                    content=str(content), out=str(tmp / f"out-w{workers}"), cache=str(tmp / f"cache-w{workers}"),
-                    engine=args.engine, cluster=cluster.scheduler_address)
-        for a, b in (("out-j2", "out-w2"), ("cache-j2", "cache-w2")):
+        runs: dict[str, dict] = {}
+
+        def keep(label: str, run: dict) -> None:  # the best of the rounds: other work only ever slows one
+            if label not in runs or run["seconds"] < runs[label]["seconds"]:
+                runs[label] = run
+
+        for n in range(args.repeat):
+            for jobs in (1, 2):
+                dirs = dict(out=str(tmp / f"out-j{jobs}-{n}"), cache=str(tmp / f"cache-j{jobs}-{n}"))
+                keep(f"local pool, jobs={jobs}", child(content=str(content), engine=args.engine, jobs=jobs, **dirs))
+            for workers in (1, 2):
+                with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) \
+                        as cluster, Client(cluster) as client:
+                    client.run(_warm)
+                    dirs = dict(out=str(tmp / f"out-w{workers}-{n}"), cache=str(tmp / f"cache-w{workers}-{n}"))
+                    keep(f"Dask cluster, {workers} worker{'s' * (workers > 1)}",
+                         child(content=str(content), engine=args.engine, cluster=cluster.scheduler_address, **dirs))
+        for a, b in (("out-j2-0", "out-w2-0"), ("cache-j2-0", "cache-w2-0")):
             same = subprocess.run(["diff", "-rq", str(tmp / a), str(tmp / b)], capture_output=True).returncode == 0
             if not same:
                 sys.exit(f"{a} and {b} differ: a cluster build must equal a local one")
@@ -104,7 +111,7 @@ def main() -> None:
             cover.unlink()
         client_work = child(out=str(tmp / "leaflet-out-2"), **dirs)
         minutes = next(iter(runs.values()))["minutes"]
-        print(f"| build ({minutes:.1f} min of speech, cold) | seconds | speech s per wall s |")
+        print(f"| build ({minutes:.1f} min of speech, cold; best of {args.repeat}) | seconds | speech s per wall s |")
         print("| --- | --- | --- |")
         for label, run in runs.items():
             print(f"| {label} | {run['seconds']:.1f} | {minutes * 60 / run['seconds']:.0f} |")
