@@ -6,8 +6,9 @@ and output folders) and in a fresh interpreter:
 
 * the local pool, jobs=1 and jobs=2 (the baseline);
 * a Dask cluster on this machine (distributed.LocalCluster: a scheduler and
-  worker processes of one thread each, started and warmed before the clock
-  starts, as a standing cluster would be), with one worker and then two.
+  worker processes of one thread each, without Dask's sampling profiler, as
+  the README starts them, started and warmed before the clock starts, as a
+  standing cluster would be), with one worker and then two.
 
 Then the building computer's own share of a library built on a cluster: one
 leaflet (one copy) planned, its cover drawn, tagged, joined and published,
@@ -66,6 +67,7 @@ def main() -> None:
     parser.add_argument("--engine", choices=("espeak-ng", "piper"), default="espeak-ng")
     parser.add_argument("--repeat", type=int, default=1, help="rounds; each figure is the best of them")
     args = parser.parse_args()
+    import dask
     from distributed import Client, LocalCluster
 
     from audio_guide.reading.guides import read_guide
@@ -90,8 +92,11 @@ def main() -> None:
                 dirs = dict(out=str(tmp / f"out-j{jobs}-{n}"), cache=str(tmp / f"cache-j{jobs}-{n}"))
                 keep(f"local pool, jobs={jobs}", child(content=str(content), engine=args.engine, jobs=jobs, **dirs))
             for workers in (1, 2):
-                with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) \
-                        as cluster, Client(cluster) as client:
+                # Workers as the README starts them: without Dask's sampling
+                # profiler, which doubles a section's time here.
+                with dask.config.set({"distributed.worker.profile.enabled": False}), \
+                        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                     dashboard_address=None) as cluster, Client(cluster) as client:
                     client.run(_warm)
                     dirs = dict(out=str(tmp / f"out-w{workers}-{n}"), cache=str(tmp / f"cache-w{workers}-{n}"))
                     keep(f"Dask cluster, {workers} worker{'s' * (workers > 1)}",

@@ -56,7 +56,8 @@ class Dask:
         self.processes: list[subprocess.Popen] = []
         # Workers import this audio-guide, and run where no content folder is.
         self.env = dict(os.environ, **env, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT),
-                                                                                    os.environ.get("PYTHONPATH")])))
+                                                                                    os.environ.get("PYTHONPATH")])),
+                        DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED="False")  # as the README starts workers
         self.cwd = folder / "worker"
         self.cwd.mkdir()
         self.address = f"tcp://127.0.0.1:{free_port()}"
