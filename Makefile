@@ -5,7 +5,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: edition natural-edition test bench bench-serve
+.PHONY: edition natural-edition test bench bench-serve bench-cluster
 
 $(BIN)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -28,3 +28,6 @@ bench: $(BIN)/.installed
 
 bench-serve: $(BIN)/.installed
 	$(BIN)/python bench/serve.py
+
+bench-cluster: $(BIN)/.installed
+	$(BIN)/python bench/cluster.py --hours 0.5 --repeat 2

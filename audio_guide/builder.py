@@ -9,6 +9,7 @@ edition in place.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from .publishing.writer import Writer
 from .reading import identity, lexicon
 from .reading.base_url import parse as parse_base_url
 from .reading.guides import file_language, read_guides
-from .speaking.engine import DEFAULT_ENGINE, get_engine, resolve_voice
+from .speaking.engine import DEFAULT_ENGINE, get_engine, keyed_version, resolve_voice
 from .speaking.script import section_script
 from .speaking.workers import PIPELINE_VERSION, Cache, Job, SynthStats, render_all
 
@@ -58,6 +59,7 @@ class BuildOptions:
     # Where site.yaml is (or would be): the site's podcast guids are kept
     # there, in site-identity.json. None: beside content_dir.
     site_dir: Path | None = None
+    cluster: str | None = None  # a Dask scheduler's address: speech and encoding run there, not in jobs
 
 
 @dataclass
@@ -79,11 +81,20 @@ def build(options: BuildOptions, progress: Progress = lambda done, total, messag
     if unknown:
         raise ConfigError(f"unknown format {', '.join(sorted(unknown))}: choose from {', '.join(FORMATS)}")
     base_url = _base_url(options.base_url)
-    with Writer.open(options.out_dir) as writer:
-        return _build(options, progress, base_url, writer)
+    # The cluster first: an address that does not answer stops the build before it writes anything.
+    with _cluster(options.cluster) as cluster, Writer.open(options.out_dir) as writer:
+        return _build(options, progress, base_url, writer, cluster)
 
 
-def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Writer) -> BuildResult:
+def _cluster(address: str | None):
+    if address is None:
+        return contextlib.nullcontext()
+    from .speaking.cluster import open_cluster  # imports Dask: only for a build that asks for it
+
+    return open_cluster(address)
+
+
+def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Writer, cluster) -> BuildResult:
     guides = read_guides(options.content_dir)
     plans = [_plan(guide, options) for guide in guides]
     jobs = [job for plan in plans for job in plan.jobs]
@@ -95,12 +106,15 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
             done[0] += 1
         progress(done[0], total, f"{state}: {job.label}")
 
-    # By default a worker per core; an engine whose voice is loaded once and
-    # shared by speakers forked on every core wants one worker (each would
-    # hold its own copy).
-    shared = any(get_engine(job.engine).one_worker for job in jobs)
-    workers = options.jobs or (1 if shared else os.cpu_count() or 1)
-    rendered, stats = render_all(jobs, Cache(options.cache_dir), workers, options.timeout, on_job)
+    if cluster is not None:
+        rendered, stats = cluster.render_all(jobs, Cache(options.cache_dir), options.timeout, on_job)
+    else:
+        # By default a worker per core; an engine whose voice is loaded once and
+        # shared by speakers forked on every core wants one worker (each would
+        # hold its own copy).
+        shared = any(get_engine(job.engine).one_worker for job in jobs)
+        workers = options.jobs or (1 if shared else os.cpu_count() or 1)
+        rendered, stats = render_all(jobs, Cache(options.cache_dir), workers, options.timeout, on_job)
     result = BuildResult(stats=stats, out_dir=options.out_dir)
     podcasts = identity.load_site(options.content_dir.parent if options.site_dir is None else options.site_dir)
     for plan in plans:
@@ -149,7 +163,7 @@ def _plan(guide: Guide, options: BuildOptions) -> Plan:
         raise ContentError(guide.path, guide.line("voice" if guide.voice.name else "language"), str(exc)) from None
     paced = guide.voice.paced(options.pacing) if options.pacing else guide.voice
     rate = options.rate or paced.rate
-    version = " ".join(filter(None, (engine.version(), voice.fingerprint)))
+    version = keyed_version(engine, voice)
     words = lexicon.load(Path(guide.path).parent, options.content_dir, guide.language, file_language(guide.path))
     jobs = [
         Job(label=f"{guide.path}:{section.line}: section {n} of {len(guide.sections)}, '{section.title}'",

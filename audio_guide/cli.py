@@ -90,6 +90,9 @@ def main():
               "feed's owner); never shown to listeners.")
 @click.option("--jobs", "-j", default=0, type=click.IntRange(min=0), metavar="N",
               help="Worker processes for speech and encoding (default: one per core).")
+@click.option("--cluster", metavar="tcp://HOST:PORT", help="Speak and encode on this Dask scheduler's workers "
+              "instead of local processes (default: site.yaml's 'cluster', if any). Needs pip install "
+              "'audio-guide[dask]' here and on every worker.")
 @click.option("--engine", metavar="NAME", help=_ENGINE_HELP)
 @click.option("--voice", metavar="NAME", help="Voice to speak with, overriding the guide's (see 'audio-guide voices').")
 @click.option("--rate", type=click.IntRange(80, 400), metavar="WPM",
@@ -107,8 +110,8 @@ def main():
               "option for several).")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @click.option("--verbose", "-v", is_flag=True, help="Print every step on its own line.")
-def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contact, logo, email, jobs, engine, voice,
-                  rate, pacing, cache_dir, timeout, formats, quiet, verbose):
+def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contact, logo, email, jobs, cluster, engine,
+                  voice, rate, pacing, cache_dir, timeout, formats, quiet, verbose):
     """Build the audio edition of every guide in CONTENT_DIR (default: content/).
 
     Each section becomes a chaptered, tagged MP3 episode, and the whole guide a
@@ -121,6 +124,7 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
       audio-guide build --voice en-US --rate 140
       audio-guide build --pacing brisk
       audio-guide build my-guides --out public --jobs 2
+      audio-guide build --cluster tcp://192.0.2.10:8786
     """
     settings = load_site(site_file)
     base_url = base_url or settings.base_url
@@ -137,7 +141,8 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     options = BuildOptions(content_dir=content_dir, out_dir=out_dir, cache_dir=cache_dir, base_url=base_url,
                            site=site, site_dir=(site_file or Path(SITE_FILE)).parent, jobs=jobs, engine=engine,
                            default_engine=settings.engine or DEFAULT_ENGINE, voice=voice, rate=rate, pacing=pacing,
-                           timeout=timeout, formats=frozenset(formats) - {"mp3"})
+                           timeout=timeout, formats=frozenset(formats) - {"mp3"},
+                           cluster=cluster or settings.cluster)
     reporter = _Reporter(quiet, verbose)
     started = time.monotonic()
     try:

@@ -37,3 +37,7 @@ class ToolError(AudioGuideError, RuntimeError):
 
 class ConfigError(AudioGuideError, ValueError):
     """A command-line option or setting has a value we cannot use."""
+
+
+class ClusterError(AudioGuideError, RuntimeError):
+    """The Dask cluster given with --cluster cannot be reached or used."""

@@ -257,7 +257,7 @@ CASES = {
     "site-a-list": Case({"site.yaml": "- clinic_name\n"}, "site.yaml:1: the site file must be 'key: value' lines"),
     "site-unknown-key": Case({"site.yaml": "clinic_name: Riverside\nclinic: Riverside\n"},
                              "site.yaml:2: unknown key 'clinic': use any of base_url, clinic_name, contact, logo, "
-                             "engine, email"),
+                             "engine, email, cluster"),
     "site-key-given-twice": Case({"site.yaml": "contact: a\ncontact: b\n"},
                                  "site.yaml:2: 'contact' is given twice (first on line 1): keep one"),
     "site-wrong-type": Case({"site.yaml": "contact: [0123, 456]\n"},

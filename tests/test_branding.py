@@ -61,4 +61,4 @@ def test_site_file_and_command_line(tmp_path):
     done = run_cli("build", str(CONTENT), "--out", str(out), "--site", str(tmp_path / "site.yaml"))
     assert done.returncode == 1
     assert done.stderr.strip() == (f"error: {tmp_path / 'site.yaml'}:1: unknown key 'clinic': use any of "
-                                   "base_url, clinic_name, contact, logo, engine, email")
+                                   "base_url, clinic_name, contact, logo, engine, email, cluster")

@@ -21,7 +21,7 @@ from ..model import Site
 from .base_url import parse as parse_base_url
 
 SITE_FILE = "site.yaml"
-_KEYS = ("base_url", "clinic_name", "contact", "logo", "engine", "email")
+_KEYS = ("base_url", "clinic_name", "contact", "logo", "engine", "email", "cluster")
 _LOGO_TYPES = (".png", ".jpg", ".jpeg")
 # Invisible characters that XML feeds cannot carry (as in guides.py).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
@@ -39,6 +39,7 @@ class Settings:
     base_url: str | None = None
     site: Site = Site()
     engine: str | None = None  # the speech engine for every guide that names none
+    cluster: str | None = None  # a Dask scheduler's address (tcp://HOST:PORT) to build on
 
 
 def load_site(path: Path | None) -> Settings:
@@ -91,7 +92,8 @@ def load_site(path: Path | None) -> Settings:
     engine = (data.get("engine") or "").strip() or None
     site = branding(data.get("clinic_name"), data.get("contact"), data.get("logo"), path.parent, path,
                     lines.get("logo"))
-    return Settings(base_url, replace(site, email=owner_email(data.get("email"), path, lines.get("email"))), engine)
+    return Settings(base_url, replace(site, email=owner_email(data.get("email"), path, lines.get("email"))), engine,
+                    (data.get("cluster") or "").strip() or None)
 
 
 def plain_text(value: str | None, key: str, source: Path | str, line: int | None = None) -> None:

@@ -183,6 +183,12 @@ def resolve_voice(engine: Engine, wanted: str | None, language: str, near: Path 
     return found
 
 
+def keyed_version(engine: Engine, voice: VoiceInfo) -> str:
+    """What a Job carries as its engine's version: the engine's own, and the
+    fingerprint of the voice's files where it has them."""
+    return " ".join(filter(None, (engine.version(), voice.fingerprint)))
+
+
 # BCP 47's shape, loosely: a language and optional subtags (region, script, variant).
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 

@@ -34,6 +34,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 from ..errors import AudioGuideError, EngineError
@@ -65,6 +66,7 @@ def speak_all(engine: str, voice: str, rate: int, texts: list[str], timeout: flo
 # worker, with numpy and scipy mapped, takes ten times as long to fork).
 
 _server: dict = {}
+_asking = threading.Lock()
 
 
 def _connection() -> socket.socket:
@@ -84,19 +86,22 @@ def _served(request: dict, timeout: float) -> bytes:
     request = {**request, "environ": dict(os.environ)}  # as the caller's is now, not when the server started
     read_end, write_end = os.pipe()
     try:
-        connection = _connection()
-        try:
-            socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [write_end])
-            pid = int(_read_line(connection, timeout))
-        except (OSError, ValueError):  # the server is gone (killed, or never started): once more, afresh
-            _server.clear()
+        # One request at a time on the shared socket: a Dask worker speaks
+        # from several threads of one process (cluster.py).
+        with _asking:
+            connection = _connection()
             try:
-                connection = _connection()
                 socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [write_end])
                 pid = int(_read_line(connection, timeout))
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError):  # the server is gone (killed, or never started): once more, afresh
                 _server.clear()
-                raise EngineError(f"the speech engine's process could not start ({exc})") from None
+                try:
+                    connection = _connection()
+                    socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [write_end])
+                    pid = int(_read_line(connection, timeout))
+                except (OSError, ValueError) as exc:
+                    _server.clear()
+                    raise EngineError(f"the speech engine's process could not start ({exc})") from None
     finally:
         os.close(write_end)
     chunks, deadline = [], time.monotonic() + timeout

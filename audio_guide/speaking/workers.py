@@ -242,16 +242,17 @@ def _written_words(utterance: Utterance, words, base: int) -> list[tuple[int, in
     return mapped
 
 
-def render(job: Job, cache_root: str, speech_timeout: float, parallel: int = 1) -> int:
+def render(job: Job, cache: Cache, speech_timeout: float, parallel: int = 1) -> int:
     """Speak, master, encode and cache one section; returns engine calls made.
 
-    Runs in a worker process. Each utterance's raw speech comes from the
+    Runs in a worker process, local (``cache`` is the build's) or on a
+    cluster (``cache`` holds what the client sent and keeps what is new for
+    it: cluster.py). Each utterance's raw speech comes from the
     per-utterance cache when its spoken text was said before with the same
     engine, voice and rate; the rest is spoken, each utterance from pristine
     engine state in a process of its own (isolation.py), so the
     section sounds the same whichever utterances were cached.
     """
-    cache = Cache(cache_root)
     speeches, calls = _speak(job, cache, speech_timeout, parallel)
     pieces, spoken, rate, offset = [], [], None, 0
     for utterance, speech in zip(job.utterances, speeches):
@@ -285,7 +286,7 @@ def _render_in_worker(job: Job, cache_root: str, speech_timeout: float, parallel
     """Worker entry: errors travel back as text, since not every exception
     can be pickled."""
     try:
-        return "ok", render(job, cache_root, speech_timeout, parallel)
+        return "ok", render(job, Cache(cache_root), speech_timeout, parallel)
     except AudioGuideError as exc:
         return "error", str(exc)
     except Exception as exc:  # an engine's own failure: report it, the parent retries
@@ -348,17 +349,7 @@ def render_all(
     with an error naming the section. A worker that itself stops answering
     is replaced.
     """
-    stats = SynthStats()
-    results: dict[str, Rendered] = {}
-    queue: list[Job] = []
-    for job in jobs:
-        hit = cache.get(job.key, job.aac)
-        if hit:
-            results[job.key] = hit
-            stats.cached += 1
-            progress(job, "cached")
-        elif job.key not in {j.key for j in queue}:
-            queue.append(job)
+    results, stats, queue = split_cached(jobs, cache, progress)
     attempts = {job.key: 0 for job in queue}
     failures: list[str] = []
     while queue:
@@ -397,7 +388,29 @@ def render_all(
         if not hung:
             pool.close()
         pool.join()
+    raise_failures(failures)
+    return results, stats
+
+
+def split_cached(jobs: list[Job], cache: Cache, progress: Callable[[Job, str], None]
+                 ) -> tuple[dict[str, Rendered], SynthStats, list[Job]]:
+    """The entries already cached, and the jobs still to render (each request once)."""
+    stats = SynthStats()
+    results: dict[str, Rendered] = {}
+    queue: list[Job] = []
+    for job in jobs:
+        hit = cache.get(job.key, job.aac)
+        if hit:
+            results[job.key] = hit
+            stats.cached += 1
+            progress(job, "cached")
+        elif job.key not in {j.key for j in queue}:
+            queue.append(job)
+    return results, stats, queue
+
+
+def raise_failures(failures: list[str]) -> None:
+    """Stop the build, naming the first section that failed for good."""
     if failures:
         more = f" (and {len(failures) - 1} more sections)" if len(failures) > 1 else ""
         raise EngineError(f"{failures[0]}{more}; try again, or choose another engine with --engine")
-    return results, stats
