@@ -22,7 +22,7 @@ from urllib.parse import unquote
 from ..durations import in_seconds
 from .media import END_TOLERANCE_MS, mp3_duration
 from .problems import Report
-from .transcripts import single_spaced
+from .transcripts import single_spaced, unheard
 
 MEDIA_TYPE = "application/epub+zip"
 NS = {
@@ -192,17 +192,5 @@ def against_guide(guide, relative: str, overlays: list[list[str]], report: Repor
                          f"{len(overlays)} media overlays: rebuild the edition")
         return
     for number, (section, clips) in enumerate(zip(guide.sections, overlays), start=1):
-        spoken, cursor = " ".join(clips), 0
-        for chapter in section.chapters:
-            for block in chapter.blocks:
-                for sentence in block.sentences:
-                    wanted = single_spaced(sentence.text)
-                    found = spoken.find(wanted, cursor)
-                    if found < 0:
-                        elsewhere = spoken.find(wanted) >= 0
-                        report(relative, f"{guide.path}:{sentence.line}: the sentence {wanted[:70]!r}"
-                                         f"{'...' if len(wanted) > 70 else ''} is "
-                                         f"{'out of order' if elsewhere else 'missing'} in the media overlay of "
-                                         f"section {number}: rebuild the edition")
-                    else:
-                        cursor = found + len(wanted)
+        for problem in unheard(guide, section, " ".join(clips)):
+            report(relative, f"{problem} in the media overlay of section {number}: rebuild the edition")

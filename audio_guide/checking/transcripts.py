@@ -116,18 +116,23 @@ def against_guide(guide, episode_audio: set[str], transcripts: dict[str, tuple[s
         if files.audio not in transcripts:
             continue
         vtt, cues = transcripts[files.audio]
-        spoken = single_spaced(" ".join(cues))
-        cursor = 0
-        for chapter in section.chapters:
-            for block in chapter.blocks:
-                for sentence in block.sentences:
-                    wanted = single_spaced(sentence.text)
-                    found = spoken.find(wanted, cursor)
-                    if found < 0:
-                        elsewhere = spoken.find(wanted) >= 0
-                        report(vtt, f"{guide.path}:{sentence.line}: the sentence {wanted[:70]!r}"
-                                    f"{'...' if len(wanted) > 70 else ''} is "
-                                    f"{'out of order' if elsewhere else 'missing'} in the transcript: "
-                                    "rebuild the edition so the transcript matches the guide")
-                    else:
-                        cursor = found + len(wanted)
+        for problem in unheard(guide, section, " ".join(cues)):
+            report(vtt, f"{problem} in the transcript: rebuild the edition so the transcript matches the guide")
+
+
+def unheard(guide, section, spoken: str):
+    """What is wrong with ``spoken`` (a section's words as published) against
+    the section as written: one 'guide.md:line: the sentence ... is missing'
+    (or 'out of order') per sentence not found in order."""
+    spoken, cursor = single_spaced(spoken), 0
+    for chapter in section.chapters:
+        for block in chapter.blocks:
+            for sentence in block.sentences:
+                wanted = single_spaced(sentence.text)
+                found = spoken.find(wanted, cursor)
+                if found >= 0:
+                    cursor = found + len(wanted)
+                    continue
+                where = "out of order" if spoken.find(wanted) >= 0 else "missing"
+                yield (f"{guide.path}:{sentence.line}: the sentence {wanted[:70]!r}"
+                       f"{'...' if len(wanted) > 70 else ''} is {where}")
