@@ -53,7 +53,7 @@ _VALID_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # C0 and C1 control characters other than tab, the Unicode line and
 # paragraph separators, lone surrogates (which YAML escapes can write) and the
 # noncharacters U+FFFE and U+FFFF: invisible, and not allowed in XML feeds.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 # A line longer than this is not prose an editor wrote (a paragraph of 3,000
 # words or so); it is refused rather than spoken for an hour.
 LINE_LIMIT = 20_000
@@ -119,7 +119,7 @@ def read_guide(path: str | Path) -> Guide:
         if len(line) > LINE_LIMIT:
             raise ContentError(path, number, f"this line is {len(line):,} characters long, over the limit of "
                                f"{LINE_LIMIT:,}: break it into paragraphs with blank lines")
-        control = _CONTROL.search(line)
+        control = INVISIBLE.search(line)
         if control:
             raise ContentError(path, number, f"invisible control character U+{ord(control.group()):04X} in column "
                                f"{control.start() + 1}: delete it (it often comes from copying out of a PDF)")
@@ -203,7 +203,7 @@ def _build_guide(path, slug, meta, key_lines, sections) -> Guide:
         fail("title", "the guide has no title: add 'title: Your guide's title' to the front matter")
     for key, value in meta.items():
         for text in value if isinstance(value, list) else [value]:
-            control = _CONTROL.search(text) if isinstance(text, str) else None
+            control = INVISIBLE.search(text) if isinstance(text, str) else None
             if control:
                 fail(key, f"'{key}' holds the invisible character U+{ord(control.group()):04X}: remove it (a "
                      "YAML escape such as \\a or \\x07 writes one)")

@@ -19,12 +19,11 @@ from PIL import Image
 from ..errors import ContentError
 from ..model import Site
 from .base_url import parse as parse_base_url
+from .guides import INVISIBLE  # what a guide may not hold, a setting may not either
 
 SITE_FILE = "site.yaml"
 _KEYS = ("base_url", "clinic_name", "contact", "logo", "engine", "email", "cluster")
 _LOGO_TYPES = (".png", ".jpg", ".jpeg")
-# Invisible characters that XML feeds cannot carry (as in guides.py).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 # One bare address, within what the W3C feed validator accepts for
 # itunes:email (its addr-spec rule, which takes no name, no "mailto:" and no
 # non-ASCII domain without a DNS look-up) and what mail can be sent to: no
@@ -99,7 +98,7 @@ def load_site(path: Path | None) -> Settings:
 def plain_text(value: str | None, key: str, source: Path | str, line: int | None = None) -> None:
     """Refuse a setting (from the site file or the command line) that holds
     a character a feed cannot carry or a reader cannot see."""
-    control = _CONTROL.search(value or "")
+    control = INVISIBLE.search(value or "")
     if control:
         raise ContentError(source, line, f"'{key}' holds the invisible character U+{ord(control.group()):04X}: "
                            "remove it")
