@@ -97,6 +97,8 @@ def _cluster(address: str | None):
 def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Writer, cluster) -> BuildResult:
     guides = read_guides(options.content_dir)
     plans = [_plan(guide, options) for guide in guides]
+    # Read before any speech, as the guides' identities are: a damaged file stops the build at once.
+    podcasts = identity.load_site(options.content_dir.parent if options.site_dir is None else options.site_dir)
     jobs = [job for plan in plans for job in plan.jobs]
     total = len(jobs) + len(plans)
     done = [0]
@@ -116,7 +118,6 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
         workers = options.jobs or (1 if shared else os.cpu_count() or 1)
         rendered, stats = render_all(jobs, Cache(options.cache_dir), workers, options.timeout, on_job)
     result = BuildResult(stats=stats, out_dir=options.out_dir)
-    podcasts = identity.load_site(options.content_dir.parent if options.site_dir is None else options.site_dir)
     for plan in plans:
         entries = [rendered[job.key] for job in plan.jobs]
         result.editions.append(publish_guide(plan, entries, options.site, options.formats,

@@ -288,6 +288,12 @@ CASES = {
                                    "for example podcasts@clinic.example"),
     "site-email-control-character": Case({"site.yaml": 'email: "podcasts@clinic.example\\a"\n'},
                                          "site.yaml:1: 'email' holds the invisible character U+0007: remove it"),
+    # The site's podcast guids, read before any speech.
+    "site-identity-damaged": Case({"site-identity.json": '{"podcasts": {"g": {"podcast_guid": "not-a-guid", '
+                                                         '"first_feed_url": "https://a.org/g/feed.xml"}}}'},
+                                  "site-identity.json: this file is damaged (badly formed hexadecimal UUID string): "
+                                  "restore it from version control; deleting it would give this site's podcasts "
+                                  "new guids, and apps would lose the feeds when the site moves"),
     "site-file-missing": Case({},
                               "nowhere.yaml: cannot read the site file (No such file or directory): check the path "
                               "given with --site", args=("--site", "nowhere.yaml")),
