@@ -19,6 +19,7 @@ PEAK_CEILING_DBFS = -2.5
 # decoded files with ffmpeg's ebur128); aim that much higher.
 ENCODER_LOSS_LU = 0.5
 _MAKEUP_ROUNDS = 4  # the shortfall halves or better each round; a round costs a measurement
+_MAKEUP_FROM_LU = 0.5
 
 
 def _k_weighting(rate: int):
@@ -121,12 +122,14 @@ def master(pcm: np.ndarray, rate: int, target: float = TARGET_LUFS + ENCODER_LOS
     if measured <= -70:
         raise ValueError("the speech is silent")
     # The limiter takes back loudness where speech is peaky (a neural voice's
-    # plosives: 1.5 LU on a short episode): make it up, and limit again.
+    # plosives: 1.5 LU on a short episode): make it up, and limit again. A
+    # shortfall under half an LU is left alone: the episode is well inside the
+    # target's 1 LU, and its audio stays as it was.
     gain = target - measured
-    for _ in range(_MAKEUP_ROUNDS):
+    for round_ in range(_MAKEUP_ROUNDS):
         y = _limit(x * np.float32(10 ** (gain / 20)), PEAK_CEILING_DBFS, rate)
         short = target - integrated_loudness(y, rate)
-        if short < 0.1:
+        if short < (_MAKEUP_FROM_LU if round_ == 0 else 0.1):
             break
         gain += short
     return np.clip(np.round(y * 32767), -32768, 32767).astype(np.int16)
