@@ -22,14 +22,15 @@ from .layout import TOP_LEVEL_FILES
 from .model import Edition, Guide, Site
 from .publishing.cover import load_cover, make_cover
 from .publishing.lettering import identity as lettering_identity
-from .publishing.edition import Plan, publish_guide, write_top_level
+from .publishing import record
+from .publishing.edition import Plan, fingerprint, publish_guide, write_top_level
 from .publishing.writer import Writer
 from .reading import identity, lexicon
 from .reading.base_url import parse as parse_base_url
 from .reading.guides import file_language, read_guides
 from .speaking.engine import DEFAULT_ENGINE, get_engine, keyed_version, resolve_voice
 from .speaking.script import section_script
-from .speaking.workers import PIPELINE_VERSION, Cache, Job, SynthStats, render_all
+from .speaking.workers import PIPELINE_VERSION, Cache, Job, SynthStats, render_all, speech_key
 
 # Where `audio-guide serve` publishes by default: links work for trying an
 # edition out on this computer until a public base URL is given.
@@ -67,6 +68,9 @@ class BuildResult:
     editions: list[Edition] = field(default_factory=list)
     stats: SynthStats = field(default_factory=SynthStats)
     out_dir: Path = Path("output")
+    # The guides (by folder name) whose published folder was already made
+    # from exactly these inputs, and was left as it was.
+    unchanged: list[str] = field(default_factory=list)
 
     def folder(self, edition: Edition) -> Path:
         return self.out_dir / edition.guide.slug
@@ -99,8 +103,12 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
     plans = [_plan(guide, options) for guide in guides]
     # Read before any speech, as the guides' identities are: a damaged file stops the build at once.
     podcasts = identity.load_site(options.content_dir.parent if options.site_dir is None else options.site_dir)
-    jobs = [job for plan in plans for job in plan.jobs]
-    total = len(jobs) + len(plans)
+    inputs = {plan.guide.slug: fingerprint(plan, options.site, options.formats, base_url, podcasts) for plan in plans}
+    published = {plan.guide.slug: record.unchanged(options.cache_dir, options.out_dir / plan.guide.slug,
+                                                   inputs[plan.guide.slug]) for plan in plans}
+    changed = [plan for plan in plans if published[plan.guide.slug] is None]
+    jobs = [job for plan in changed for job in plan.jobs]
+    total = sum(len(plan.jobs) + 1 for plan in plans)
     done = [0]
 
     def on_job(job: Job, state: str):
@@ -108,7 +116,13 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
             done[0] += 1
         progress(done[0], total, f"{state}: {job.label}")
 
-    if cluster is not None:
+    for plan in plans:
+        if published[plan.guide.slug]:
+            done[0] += 1 + len(plan.jobs)
+            progress(done[0], total, f"unchanged: {plan.guide.slug}")
+    if not jobs:
+        rendered, stats = {}, SynthStats()
+    elif cluster is not None:
         rendered, stats = cluster.render_all(jobs, Cache(options.cache_dir), options.timeout, on_job)
     else:
         # By default a worker per core; an engine whose voice is loaded once and
@@ -117,13 +131,21 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
         shared = any(get_engine(job.engine).one_worker for job in jobs)
         workers = options.jobs or (1 if shared else os.cpu_count() or 1)
         rendered, stats = render_all(jobs, Cache(options.cache_dir), workers, options.timeout, on_job)
-    result = BuildResult(stats=stats, out_dir=options.out_dir)
+    result = BuildResult(stats=stats, out_dir=options.out_dir,
+                         unchanged=[slug for slug, edition in published.items() if edition])
+    used = {}
     for plan in plans:
-        entries = [rendered[job.key] for job in plan.jobs]
-        result.editions.append(publish_guide(plan, entries, options.site, options.formats,
-                                             Cache(options.cache_dir), base_url, podcasts, writer))
-        done[0] += 1
-        progress(done[0], total, f"staged: {plan.guide.slug}")
+        slug = plan.guide.slug
+        if published[slug] is None:
+            entries = [rendered[job.key] for job in plan.jobs]
+            cache = Cache(options.cache_dir)
+            published[slug] = publish_guide(plan, entries, options.site, options.formats, cache, base_url,
+                                            podcasts, writer)
+            used[slug] = cache.used | set(plan.cache_keys) | {
+                speech_key(job, u.speech) for job in plan.jobs for u in job.utterances}
+            done[0] += 1
+            progress(done[0], total, f"staged: {slug}")
+        result.editions.append(published[slug])
     write_top_level(writer, result.editions)
 
     def save_identities():  # before the switch, so a published guid is always on record
@@ -131,7 +153,10 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
             plan.identity.save()
         podcasts.save()
 
-    writer.publish([e.guide.slug for e in result.editions], list(TOP_LEVEL_FILES), save_identities)
+    writer.publish([plan.guide.slug for plan in changed], list(TOP_LEVEL_FILES), save_identities)
+    for plan in changed:
+        slug = plan.guide.slug
+        record.save(options.cache_dir, options.out_dir / slug, inputs[slug], published[slug], used[slug])
     progress(done[0], total, f"published: {options.out_dir}")
     return result
 
@@ -173,6 +198,7 @@ def _plan(guide: Guide, options: BuildOptions) -> Plan:
             aac="m4b" in options.formats, voice_file=voice.path)
         for n, section in enumerate(guide.sections, start=1)
     ]
+    keys = [job.key for job in jobs]
     if guide.cover:
         cover = load_cover(Path(guide.cover), guide.path, guide.line("cover"))
     else:
@@ -186,4 +212,5 @@ def _plan(guide: Guide, options: BuildOptions) -> Plan:
             except ConfigError as exc:
                 raise ContentError(guide.path, guide.line("title"), str(exc)) from None
             cache.put_file(key, "jpg", cover)
-    return Plan(guide, voice.name, rate, jobs, known, cover)
+        keys.append(key)
+    return Plan(guide, voice.name, rate, jobs, known, cover, tuple(keys))

@@ -173,6 +173,8 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     elif not is_public(base_url):
         click.echo(f"{base_url} is an example or this computer's address, so the feeds have no podcast:guid yet: "
                    "give --base-url the public address before publishing.")
+    if result.unchanged:
+        click.echo(f"Unchanged since the last build, so left as published: {', '.join(result.unchanged)}")
     stats = result.stats
     click.echo(f"{stats.synthesized} sections spoken, {stats.cached} from cache "
                f"({stats.engine_calls} utterances newly spoken), "

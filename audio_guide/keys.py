@@ -9,6 +9,7 @@ path) and misses things that do.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 from importlib import metadata
@@ -49,3 +50,16 @@ def library_version(name: str) -> str:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "?"
+
+
+@functools.cache
+def code_identity() -> str:
+    """The SHA-256 of audio_guide's own files (code, templates, fonts): a
+    published file depends on the code that wrote it as much as on its inputs."""
+    root = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(f"{path.relative_to(root).as_posix()}\0{path.stat().st_size}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()

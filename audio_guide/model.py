@@ -6,7 +6,11 @@ came from so that later stages can point an editor at the source.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
+import functools
+import types
+import typing
 from dataclasses import dataclass, field, replace
 
 from . import layout
@@ -215,3 +219,47 @@ class Edition:
     @property
     def feed_url(self) -> str:
         return self.url(layout.FEED_FILE)
+
+
+# Plain data: what JSON holds. An edition is recorded this way beside the
+# cache (publishing/record.py) and read back whole.
+
+def to_plain(value):
+    """``value`` (data classes, tuples, dates, nested) as JSON's values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+@functools.cache
+def _fields(kind) -> tuple[tuple[str, object], ...]:
+    hints = typing.get_type_hints(kind)
+    return tuple((f.name, hints[f.name]) for f in dataclasses.fields(kind))
+
+
+def from_plain(kind, data):
+    """The value of type ``kind`` that ``to_plain`` gave ``data`` for; a
+    ValueError, TypeError or KeyError if ``data`` is not one."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (typing.Union, types.UnionType):
+        if data is None and type(None) in args:
+            return None
+        (kind,) = [a for a in args if a is not type(None)]
+        return from_plain(kind, data)
+    if dataclasses.is_dataclass(kind):
+        return kind(**{name: from_plain(hint, data[name]) for name, hint in _fields(kind)})
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(from_plain(args[0], v) for v in data)
+        if len(args) != len(data):
+            raise ValueError(f"expected {len(args)} values, not {len(data)}")
+        return tuple(from_plain(a, v) for a, v in zip(args, data))
+    if kind in (_dt.date, _dt.datetime):
+        return kind.fromisoformat(data)
+    if kind in (str, int, bool) and type(data) is kind:
+        return data
+    raise TypeError(f"expected {kind}, not {data!r}")

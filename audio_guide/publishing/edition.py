@@ -5,14 +5,17 @@ writer (writer.py), named by layout.py."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import phrases as strings
 from ..audio import codecs
 from ..audio.tags import Tags, render_id3
-from ..keys import cache_key, file_sha256, library_version
+from ..ffmpeg import ffmpeg_version
+from ..keys import cache_key, code_identity, file_sha256, library_version
 from ..layout import (
     CATALOG_FILE, COVER_FILE, FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, OPML_FILE, PAGE_FILE, QR_PNG_FILE,
     QR_SVG_FILE, audiobook, book, full_audio, logo_file,
@@ -38,6 +41,7 @@ class Plan:
     jobs: list[Job]
     identity: identity.Identity
     cover: bytes
+    cache_keys: tuple[str, ...] = ()  # the cache entries planning used (the sections', the cover's)
 
 
 def _episode_chapters(job: Job, entry: Rendered, titles: list[str]) -> tuple[ChapterMark, ...]:
@@ -48,6 +52,32 @@ def _episode_chapters(job: Job, entry: Rendered, titles: list[str]) -> tuple[Cha
             starts.append(max(previous_end, entry.spoken[i].start - CHAPTER_LEAD_MS))
     ends = starts[1:] + [entry.duration_ms]
     return tuple(ChapterMark(t, s, e) for t, s, e in zip(titles, starts, ends))
+
+
+# What shapes the published files besides audio_guide's own code and the
+# inputs: the libraries that draw, tag, typeset and template them.
+_LIBRARIES = ("fpdf2", "fonttools", "Jinja2", "mutagen", "Pillow", "pymupdf-fonts", "segno", "uharfbuzz")
+
+
+def fingerprint(plan: Plan, site: Site, formats: frozenset[str], base_url: str,
+                podcasts: identity.SiteIdentity) -> str:
+    """The key of everything ``publish_guide`` makes the guide's folder from:
+    two builds with one fingerprint publish the same bytes (publishing/record.py)."""
+    guide = plan.guide
+    identity.assign(plan.identity, guide)
+    return cache_key(dict(
+        code=code_identity(), python=sys.version, ffmpeg=ffmpeg_version(),
+        libraries=[library_version(name) for name in _LIBRARIES],
+        guide=replace(guide, path="", cover=None), voice=plan.voice, rate=plan.rate,
+        sections=[job.key for job in plan.jobs], cover=hashlib.sha256(plan.cover).hexdigest(),
+        episodes=[plan.identity.episode(section.id) for section in guide.sections],
+        podcast=_podcast_guid(plan, base_url, podcasts), base_url=base_url, formats=sorted(formats),
+        site=replace(site, logo=file_sha256(Path(site.logo)) if site.logo else None)))
+
+
+def _podcast_guid(plan: Plan, base_url: str, podcasts: identity.SiteIdentity) -> str | None:
+    return podcasts.podcast(plan.guide.slug, f"{base_url}{plan.guide.slug}/{FEED_FILE}",
+                            plan.identity.legacy_podcast)
 
 
 def publish_guide(plan: Plan, entries: list[Rendered], site: Site, formats: frozenset[str], cache: Cache,
@@ -61,7 +91,7 @@ def publish_guide(plan: Plan, entries: list[Rendered], site: Site, formats: froz
     folder = _Folder(writer, guide.slug)
     guide_url = f"{base_url}{guide.slug}/"
     identity.assign(plan.identity, guide)
-    podcast_guid = podcasts.podcast(guide.slug, guide_url + FEED_FILE, plan.identity.legacy_podcast)
+    podcast_guid = _podcast_guid(plan, base_url, podcasts)
     folder.write(COVER_FILE, plan.cover)
     tags = dict(album=guide.title, artist=publisher(guide, site), language=guide.language,
                 copyright=guide.copyright or guide.license, description=guide.description,
@@ -196,6 +226,6 @@ def _write_episode_texts(folder: _Folder, guide: Guide, episode: Episode) -> Non
 def write_top_level(writer: Writer, editions: list[Edition]) -> None:
     """The files beside the guides' folders: every feed in one OPML list, and
     with several guides a catalog page."""
-    writer.write(OPML_FILE, feed.opml(editions))
+    writer.write_unless_published(OPML_FILE, feed.opml(editions))
     if len(editions) > 1:
-        writer.write(CATALOG_FILE, page.render_catalog(editions))
+        writer.write_unless_published(CATALOG_FILE, page.render_catalog(editions))

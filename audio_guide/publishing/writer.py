@@ -51,6 +51,7 @@ class Writer:
         self.out_dir, self.staging = out_dir, staging
         self.digests: dict[str, str] = {}  # relative path -> SHA-256 of what was written
         self.sizes: dict[str, int] = {}
+        self._published: set[str] = set()  # files left as they are: they hold what this build would write
 
     @classmethod
     @contextlib.contextmanager
@@ -95,6 +96,19 @@ class Writer:
         self.digests[relative] = hashlib.sha256(data).hexdigest()
         self.sizes[relative] = len(data)
         return len(data)
+
+    def write_unless_published(self, relative: str, data: bytes | str) -> None:
+        """Write ``data`` at ``relative`` unless the output folder holds it
+        there already, in which case ``publish`` leaves that file in place."""
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        try:
+            if (self.out_dir / relative).read_bytes() == data:
+                self._published.add(relative)
+                return
+        except OSError:
+            pass
+        self.write(relative, data)
 
     @contextlib.contextmanager
     def stream(self, relative: str) -> Iterator[BinaryIO]:
@@ -144,14 +158,15 @@ class Writer:
         ``folders`` into the output folder in one step each, and put the
         ``top_level`` files in place (removing those this build did not
         write)."""
-        system.fsync_tree(self.staging)
+        if self.digests:  # else every guide was left as published
+            system.fsync_tree(self.staging)
         before_switch()
         for folder in folders:
             _switch(self.staging / folder, self.out_dir / folder)
         for name in top_level:
             if name in self.digests:
                 os.replace(self.staging / name, self.out_dir / name)
-            else:  # one guide: its own page is the way in
+            elif name not in self._published:  # one guide: its own page is the way in
                 (self.out_dir / name).unlink(missing_ok=True)
 
 

@@ -102,12 +102,14 @@ class Cache:
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
+        self.used: set[str] = set()  # the keys asked for or stored through this instance
 
     def _path(self, key: str, suffix: str) -> Path:
         return self.root / key[:2] / f"{key}.{suffix}"
 
     def get(self, key: str, aac: bool = False) -> Rendered | None:
         """The entry for ``key`` if it is whole (with AAC if asked)."""
+        self.used.add(key)
         try:
             meta = json.loads(self._path(key, "json").read_text())
             if aac and "aac" not in meta["sha256"]:
@@ -123,6 +125,7 @@ class Cache:
 
     def put(self, key: str, files: dict[str, bytes], meta: dict) -> None:
         """Store ``files`` (by suffix) and then, last, their record."""
+        self.used.add(key)
         self._path(key, "json").parent.mkdir(parents=True, exist_ok=True)
         for suffix, data in files.items():
             _write_atomic(self._path(key, suffix), data)
@@ -131,6 +134,7 @@ class Cache:
 
     def get_file(self, key: str, suffix: str) -> bytes | None:
         """A file stored on its own with ``put_file``, if it is whole."""
+        self.used.add(key)
         try:
             stored = self._path(key, suffix).read_bytes()
         except OSError:
@@ -141,6 +145,7 @@ class Cache:
     def put_file(self, key: str, suffix: str, data: bytes, sync: bool = True) -> None:
         """Store ``data`` after its SHA-256, which ``get_file`` checks (so an
         entry not ``sync``ed to disk that a power cut tore is merely redone)."""
+        self.used.add(key)
         self._path(key, suffix).parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(self._path(key, suffix), hashlib.sha256(data).digest() + data, sync)
 

@@ -1,0 +1,84 @@
+"""What each published guide folder was made from, so that a build whose
+inputs are all unchanged leaves the folder alone.
+
+Once a guide's folder is switched in, the build records, in the cache folder:
+the fingerprint of everything the folder was made from (edition.fingerprint),
+the size, modification time and inode of every file in it as published, the
+edition itself as plain data, and the cache entries it was made from (which
+``cache prune`` keeps). A later build whose fingerprint for the guide is the
+same, and which finds every file as recorded (none added, removed, replaced
+or edited since), takes the recorded edition and writes nothing: no staging,
+tagging, joining or checksumming. Anything else (another input, a touched
+file, a record that cannot be read) builds the guide as before: a record can
+save work, never change what is published.
+
+Records live beside the cache rather than in the output folder, which is
+published as it is: one JSON file per output folder and guide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from ..model import Edition, from_plain, to_plain
+
+FOLDER = "published"
+
+
+def _path(cache_root: Path, folder: Path) -> Path:
+    name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()
+    return Path(cache_root) / FOLDER / f"{name}.json"
+
+
+def _files(folder: Path) -> dict[str, list[int]]:
+    """Every file under ``folder`` (relative path: [size, mtime in ns, inode])."""
+    found = {}
+    pending = [folder]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(Path(entry.path))
+                else:
+                    stat = entry.stat(follow_symlinks=False)
+                    found[Path(entry.path).relative_to(folder).as_posix()] = [
+                        stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    return found
+
+
+def unchanged(cache_root: Path, folder: Path, inputs: str) -> Edition | None:
+    """The edition published in ``folder`` if it was made from ``inputs``
+    and every file in it is as that build left it; else None."""
+    try:
+        record = json.loads(_path(cache_root, folder).read_text(encoding="utf-8"))
+        if record["inputs"] != inputs or record["files"] != _files(folder):
+            return None
+        return from_plain(Edition, record["edition"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save(cache_root: Path, folder: Path, inputs: str, edition: Edition, keys: set[str]) -> None:
+    """Record ``folder`` as just published from ``inputs``, made from the
+    cache entries ``keys``."""
+    path = _path(cache_root, folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = dict(folder=str(folder.resolve()), inputs=inputs, files=_files(folder), keys=sorted(keys),
+                  edition=to_plain(edition))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record), encoding="utf-8")
+    os.replace(tmp, path)  # a record torn by a power cut fails to parse, and is merely rebuilt
+
+
+def records(cache_root: Path) -> list[dict]:
+    """Every readable record, for ``cache prune``."""
+    found = []
+    for path in sorted((Path(cache_root) / FOLDER).glob("*.json")):
+        try:
+            found.append(json.loads(path.read_text(encoding="utf-8")) | {"path": str(path)})
+        except (OSError, ValueError):
+            continue
+    return found
