@@ -226,10 +226,14 @@ class Edition:
 
 def to_plain(value):
     """``value`` (data classes, tuples, dates, nested) as JSON's values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (list, tuple)):
+    kind = type(value)
+    if kind in (str, int, float, bool, type(None)):
+        return value
+    if kind in (tuple, list):
         return [to_plain(v) for v in value]
+    fields = getattr(kind, "__dataclass_fields__", None)
+    if fields is not None:
+        return {name: to_plain(getattr(value, name)) for name in fields}
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
     return value

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import astuple
 from pathlib import Path
 
 import pytest
 
 from audio_guide import BuildOptions, build
+from audio_guide.audio import codecs
 from audio_guide.errors import EngineError
+from audio_guide.layout import FEED_FILE, HANDOUT_FILE, MANIFEST_FILE, PAGE_FILE, full_audio
 from audio_guide.model import Site
 
 from .conftest import CONTENT, run_cli
@@ -107,18 +110,39 @@ def test_a_rebuild_redoes_a_guide_whose_inputs_or_files_changed(tmp_path, monkey
     assert build(options).unchanged == ["journey-through-healing"]  # and then left alone
 
 
-def test_one_edit_redoes_one_section(tmp_path):
+def test_one_edit_speaks_one_sentence_encodes_one_section_and_rewrites_only_what_shows_it(tmp_path, monkeypatch):
     content = copy_content(tmp_path)
-    options = BuildOptions(content_dir=content, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", jobs=2)
+    options = BuildOptions(content_dir=content, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", jobs=1)
     build(options)
+    before = files(options.out_dir)
     guide = content / "journey-through-healing" / "guide.md"
-    text = guide.read_text()
-    guide.write_text(text.replace("Focus on what you need to heal.", "Focus on what you need to heal well."))
-    edited = build(options)
+    guide.write_text(guide.read_text().replace("Focus on what you need to heal.", "Focus on what you need to heal well."))
+    encodes = []
+    encode = codecs.encode_mp3
+    monkeypatch.setattr("audio_guide.audio.codecs.encode_mp3", lambda *args: encodes.append(1) or encode(*args))
+
+    edited = build(options)  # jobs=1: rendered in this process, where encodes are counted
     assert edited.unchanged == []
     assert edited.stats.synthesized == 1 and edited.stats.cached == 5
     assert edited.stats.engine_calls == 1  # the edited sentence; the others come from the utterance cache
-    assert any(line.text.endswith("heal well.") for line in edited.editions[0].episodes[3].lines)
+    assert len(encodes) == 1
+    episode = edited.editions[0].episodes[3]
+    assert any(line.text.endswith("heal well.") for line in episode.lines)
+    after = files(options.out_dir)
+    assert after.keys() == before.keys()
+    rewritten = {name for name in after if after[name] != before[name]}
+    slug = "journey-through-healing"
+    its_files = {f"{slug}/{name}" for name in astuple(episode.files)}
+    lists_it = {f"{slug}/{name}" for name in (full_audio(slug), PAGE_FILE, FEED_FILE, MANIFEST_FILE, HANDOUT_FILE)}
+    assert its_files | {f"{slug}/{full_audio(slug)}", f"{slug}/{FEED_FILE}"} <= rewritten <= its_files | lists_it
+    # The rest are the very files published before (the same inodes), whole.
+    assert tree(options.out_dir) == tree(_clean_build(options, tmp_path))
+
+
+def _clean_build(options, tmp_path):
+    fresh = BuildOptions(**{**options.__dict__, "out_dir": tmp_path / "fresh", "cache_dir": tmp_path / "fresh-cache"})
+    build(fresh)
+    return fresh.out_dir
 
 
 def test_changing_the_rate_or_voice_changes_the_cache_key(tmp_path):

@@ -7,6 +7,7 @@ Times are integer milliseconds; audio is numpy int16 mono.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -87,25 +88,48 @@ def encode_aac(pcm: np.ndarray, rate: int) -> bytes:
                       stdin=pcm.tobytes()).stdout
 
 
-def join_frames(parts: list[Path], kind: str, out: BinaryIO) -> tuple[list[int], int]:
-    """Write the frames of MP3 or AAC files to ``out``, one file at a time and
-    without decoding, so memory stays flat however long the guide is.
+@dataclass(frozen=True)
+class Frames:
+    """Where an encoded file's audio frames lie: bytes ``start`` to ``end``,
+    back to back, ``count`` of them. Found once, when the file is encoded,
+    so that joining files never parses them again."""
 
-    Returns the start of each part and the total length, in ms, counted from
-    the frames themselves: each part keeps its encoder delay and padding, so
-    the parts' own durations would drift by about 50 ms per joint.
-    """
-    split, per_frame = (mp3_frames, MP3_SAMPLES_PER_FRAME) if kind == "mp3" else \
-        (adts_frames, AAC_SAMPLES_PER_FRAME)
+    start: int
+    end: int
+    count: int
+
+
+def find_frames(data: bytes, kind: str) -> Frames:
+    """The audio frames of an MP3 ("mp3") or ADTS AAC ("aac") file."""
+    layout = mp3_frames(data) if kind == "mp3" else adts_frames(data)
+    if not layout:
+        return Frames(0, 0, 0)
+    return Frames(layout[0][0], layout[-1][0] + layout[-1][1], len(layout))
+
+
+def timeline(parts: list[Frames], kind: str) -> tuple[list[int], int]:
+    """The start of each part, and the total length, in ms, when the parts'
+    frames are joined: counted from the frames themselves, since each part
+    keeps its encoder delay and padding (the parts' own durations would
+    drift by about 50 ms per joint)."""
+    per_frame = MP3_SAMPLES_PER_FRAME if kind == "mp3" else AAC_SAMPLES_PER_FRAME
     starts, frames = [], 0
     for part in parts:
-        data = part.read_bytes()
-        layout = split(data)
         starts.append(frames * per_frame * 1000 // MP3_SAMPLE_RATE)
-        if layout:  # frames sit back to back: one slice from the first to the end of the last
-            out.write(data[layout[0][0]:layout[-1][0] + layout[-1][1]])
-        frames += len(layout)
+        frames += part.count
     return starts, frames * per_frame * 1000 // MP3_SAMPLE_RATE
+
+
+def join_frames(parts: list[tuple[Path, Frames]], out: BinaryIO) -> None:
+    """Write the frames of encoded files to ``out``, one file at a time and
+    without decoding, so memory stays flat however long the guide is."""
+    for path, frames in parts:
+        with open(path, "rb") as f:
+            f.seek(frames.start)
+            data = f.read(frames.end - frames.start)
+        if len(data) != frames.end - frames.start:
+            raise ToolError(f"{path}: shorter than its frames")
+        out.write(data)
 
 
 def mux_m4b(aac: Path, chapters: list[tuple[str, int, int]], metadata: dict[str, str], target: Path) -> None:

@@ -5,15 +5,16 @@ writer (writer.py), named by layout.py."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import shutil
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 
 from .. import phrases as strings
 from ..audio import codecs
 from ..audio.tags import Tags, render_id3
+from ..durations import clock
 from ..ffmpeg import ffmpeg_version
 from ..keys import cache_key, code_identity, file_sha256, library_version
 from ..layout import (
@@ -69,10 +70,15 @@ def fingerprint(plan: Plan, site: Site, formats: frozenset[str], base_url: str,
         code=code_identity(), python=sys.version, ffmpeg=ffmpeg_version(),
         libraries=[library_version(name) for name in _LIBRARIES],
         guide=replace(guide, path="", cover=None), voice=plan.voice, rate=plan.rate,
-        sections=[job.key for job in plan.jobs], cover=hashlib.sha256(plan.cover).hexdigest(),
+        sections=[job.key for job in plan.jobs], cover=_sha256(plan.cover),
         episodes=[plan.identity.episode(section.id) for section in guide.sections],
         podcast=_podcast_guid(plan, base_url, podcasts), base_url=base_url, formats=sorted(formats),
         site=replace(site, logo=file_sha256(Path(site.logo)) if site.logo else None)))
+
+
+@functools.lru_cache(maxsize=4)
+def _sha256(data: bytes) -> str:  # the cover's, once, rather than for every episode
+    return hashlib.sha256(data).hexdigest()
 
 
 def _podcast_guid(plan: Plan, base_url: str, podcasts: identity.SiteIdentity) -> str | None:
@@ -122,8 +128,14 @@ class _Folder:
     def __init__(self, writer: Writer, slug: str):
         self.writer, self.slug = writer, slug
 
-    def write(self, relative: str, data: bytes | str) -> int:
-        return self.writer.write(f"{self.slug}/{relative}", data)
+    def write(self, relative: str, data: bytes | str, key: str | None = None) -> int:
+        return self.writer.write(f"{self.slug}/{relative}", data, key)
+
+    def reuse(self, relatives: tuple[str, ...], key: str) -> bool:
+        return self.writer.reuse([f"{self.slug}/{relative}" for relative in relatives], key)
+
+    def size(self, relative: str) -> int:
+        return self.writer.sizes[f"{self.slug}/{relative}"]
 
     def stream(self, relative: str):
         return self.writer.stream(f"{self.slug}/{relative}")
@@ -138,25 +150,28 @@ class _Folder:
 def _write_handout(folder: _Folder, edition: Edition, cache: Cache) -> None:
     """The handout and its QR codes; the PDF from the cache when nothing it
     shows has changed: laying out a long guide's takes seconds."""
-    # Here, not at the top: the PDF library takes a second to import (the QR
-    # library a twentieth), which most commands need not wait for.
-    from . import handout, qr
+    # Here, not at the top: the QR library takes a twentieth of a second to
+    # import (and the PDF library, only needed when the handout changed, half
+    # a second), which most commands need not wait for.
+    from . import qr
 
     url = qr.page_url(edition)
     folder.write(QR_PNG_FILE, qr.qr_png(url))
     folder.write(QR_SVG_FILE, qr.qr_svg(url, edition.guide.language))
     site = edition.site
-    # What the page shows, never where the files lie: moving the content
-    # folder, or the logo, changes no handout, and nor does the owner's email,
-    # which it never prints.
+    # What the page shows (durations as printed, to the second), never where
+    # the files lie: moving the content folder, or the logo, changes no
+    # handout, and nor does the owner's email, which it never prints.
     shown = dict(pipeline=PIPELINE_VERSION, fpdf2=library_version("fpdf2"),
                  guide=replace(edition.guide, path="", cover=None, key_lines=()),
                  site=replace(site, logo=file_sha256(Path(site.logo)) if site.logo else None, email=None),
-                 url=url, feed=edition.feed_url, full_ms=edition.full.duration_ms,
-                 episodes=[(e.number, e.section.title, e.duration_ms) for e in edition.episodes])
+                 url=url, feed=edition.feed_url, full=clock(edition.full.duration_ms),
+                 episodes=[(e.number, e.section.title, clock(e.duration_ms)) for e in edition.episodes])
     key = cache_key(shown)
     pdf = cache.get_file(key, "pdf")
     if pdf is None:
+        from . import handout
+
         pdf = handout.render_handout(edition)
         cache.put_file(key, "pdf", pdf)
     folder.write(HANDOUT_FILE, pdf)
@@ -168,59 +183,64 @@ def _write_episode(folder: _Folder, plan: Plan, number: int, entry: Rendered, ta
     files = EpisodeFiles.for_section(number, section.id)
     lines = tuple(Line(u.text, u.role, u.block, s.start, s.end, s.words) for u, s in zip(job.utterances, entry.spoken))
     chapters = _episode_chapters(job, entry, chapter_titles(section))
-    tag = render_id3(Tags(title=section.title, track=number, tracks=len(guide.sections),
-                          lyrics="\n".join(line.text for line in lines), chapters=chapters, **tags))
-    size = folder.write(files.audio, tag + entry.mp3.read_bytes())
+    tags = Tags(title=section.title, track=number, tracks=len(guide.sections),
+                lyrics="\n".join(line.text for line in lines), chapters=chapters, **tags)
     guid, published = plan.identity.episode(section.id)
-    episode = Episode(number, section, guid, published, files, size, entry.duration_ms, chapters, lines)
-    _write_episode_texts(folder, guide, episode)
-    return episode
+    episode = Episode(number, section, guid, published, files, 0, entry.duration_ms, chapters, lines)
+    # Everything the episode's files are made from: when a build would make
+    # them all again from the same, the published ones are taken as they are.
+    key = cache_key([code_identity(), entry.key, replace(tags, cover_jpeg=_sha256(plan.cover)), episode,
+                     guide.title, guide.language])
+    if not folder.reuse(astuple(files), key):
+        folder.write(files.audio, render_id3(tags) + entry.mp3.read_bytes(), key)
+        _write_episode_texts(folder, guide, episode, key)
+    return replace(episode, size=folder.size(files.audio))
 
 
 def _write_full_edition(folder: _Folder, guide: Guide, entries: list[Rendered], episodes: tuple[Episode, ...],
                         tags: dict, m4b: bool) -> FullEdition:
     """The whole guide as one MP3 (and M4B) with a chapter per section, joined
-    from the episodes' frames through a temporary file: never encoded again,
-    never held in memory whole."""
+    from the episodes' frames as found when they were encoded: never encoded
+    again, never held in memory whole."""
     def section_marks(starts, length):
         return tuple(ChapterMark(s.title, a, b) for s, a, b in zip(guide.sections, starts, starts[1:] + [length]))
 
     title = strings.text(guide.language, "complete", guide=guide.title)
     mp3 = full_audio(guide.slug)
-    joined = folder.writer.scratch("joined")
-    with open(joined, "wb") as out:
-        starts, length = codecs.join_frames([e.mp3 for e in entries], "mp3", out)
+    starts, length = codecs.timeline([e.frames for e in entries], "mp3")
     marks = section_marks(starts, length)
     words = "\n\n".join("\n".join(line.text for line in e.lines) for e in episodes)
     tag = render_id3(Tags(title=title, track=1, tracks=1, lyrics=words, chapters=marks, **tags))
-    with folder.stream(mp3) as out, open(joined, "rb") as frames:
+    with folder.stream(mp3) as out:
         out.write(tag)
-        shutil.copyfileobj(frames, out)
+        codecs.join_frames([(e.mp3, e.frames) for e in entries], out)
     m4b_file = None
     if m4b:
+        joined = folder.writer.scratch("joined")
         with open(joined, "wb") as out:
-            starts, aac_length = codecs.join_frames([e.aac for e in entries], "aac", out)
+            codecs.join_frames([(e.aac, e.aac_frames) for e in entries], out)
+        starts, aac_length = codecs.timeline([e.aac_frames for e in entries], "aac")
         m4b_file = audiobook(guide.slug)
         metadata = {"title": title, "album": guide.title, "artist": tags["artist"], "genre": "Audiobook",
                     "date": tags["date"], "comment": guide.description, "copyright": tags["copyright"]}
         chapters = [(m.title, m.start, m.end) for m in section_marks(starts, aac_length)]
         with folder.by_tool(m4b_file) as target:
             codecs.mux_m4b(joined, chapters, metadata, target)
-    joined.unlink()
+        joined.unlink()
     return FullEdition(mp3, folder.writer.sizes[f"{folder.slug}/{mp3}"], length, marks, m4b_file)
 
 
-def _write_episode_texts(folder: _Folder, guide: Guide, episode: Episode) -> None:
+def _write_episode_texts(folder: _Folder, guide: Guide, episode: Episode, key: str) -> None:
     files, lines = episode.files, episode.lines
     audio_href = "../" + files.audio
-    folder.write(files.vtt, transcripts.to_vtt(lines, guide.language))
-    folder.write(files.srt, transcripts.to_srt(lines))
-    folder.write(files.txt, transcripts.to_text(lines))
+    folder.write(files.vtt, transcripts.to_vtt(lines, guide.language), key)
+    folder.write(files.srt, transcripts.to_srt(lines), key)
+    folder.write(files.txt, transcripts.to_text(lines), key)
     folder.write(files.html, transcripts.to_html(
         lines, guide_title=guide.title, section_title=episode.section.title, number=episode.number,
         total=len(guide.sections), language=guide.language, audio_href=audio_href,
-        duration_ms=episode.duration_ms))
-    folder.write(files.chapters, feed.chapters_json(episode.chapters))
+        duration_ms=episode.duration_ms), key)
+    folder.write(files.chapters, feed.chapters_json(episode.chapters), key)
 
 
 def write_top_level(writer: Writer, editions: list[Edition]) -> None:

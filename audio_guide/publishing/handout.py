@@ -132,25 +132,28 @@ def render_handout(edition: Edition) -> bytes:
     with tempfile.TemporaryDirectory(prefix="audio-guide-fonts-") as folder:
         fonts = write_fonts(Path(folder))
         sections = len(edition.episodes)
-        pdf, fits = _render(edition, fonts, SCALES[-1], sections)
-        if fits:  # the largest type at which everything fits
-            for scale in SCALES[:-1]:
-                larger, fits = _render(edition, fonts, scale, sections)
-                if fits:
-                    pdf = larger
-                    break
-        else:  # even the smallest type is too large: the most sections that fit (a binary search,
-            # since a long guide takes a second a render)
-            low, high = 0, sections - 1
-            pdf, _ = _render(edition, fonts, SCALES[-1], 0)
+        sheet, fits = _render(edition, fonts, SCALES[-1], sections)
+        if fits:  # the largest type at which everything fits: larger type never takes less room
+            low, high = 0, len(SCALES) - 1  # SCALES[high] fits; is a larger one (lower index) fit too?
             while low < high:
-                middle = (low + high + 1) // 2
-                candidate, fits = _render(edition, fonts, SCALES[-1], middle)
+                middle = (low + high) // 2
+                larger, fits = _render(edition, fonts, SCALES[middle], sections)
                 if fits:
-                    low, pdf = middle, candidate
+                    sheet, high = larger, middle
                 else:
-                    high = middle - 1
-        return bytes(pdf.output())
+                    low = middle + 1
+        else:  # even the smallest type is too large: the most sections that fit. A row takes the
+            # same room whatever follows it, so the full list says how many could fit with the
+            # total under them; with the note of how many more there are, that many fit or one
+            # or two fewer do (a long guide's render takes half a second: fewer than a search).
+            room = sheet.limit - (sheet.flow_end - sheet.row_bottoms[-1])
+            shown = sum(1 for bottom in sheet.row_bottoms if bottom <= room)
+            while True:
+                sheet, fits = _render(edition, fonts, SCALES[-1], shown)
+                if fits or shown == 0:
+                    break
+                shown -= 1
+        return bytes(sheet.pdf.output())
 
 
 # --- Layout --------------------------------------------------------------------
@@ -196,6 +199,8 @@ class _Sheet:
         pdf.viewer_preferences = ViewerPreferences(display_doc_title=True, print_scaling="None")
         pdf.add_page()
         self.pdf = pdf
+        self.row_bottoms: list[float] = []  # where each section's row in the list ends
+        self.flow_end = self.limit = 0.0
 
     def style(self, name: str, family: str = SANS, bold: bool = False, colour=TEXT) -> _Style:
         return _Style(family, bold, round(SIZES[name] * self.scale, 1), colour)
@@ -251,7 +256,7 @@ class _Sheet:
         self.pdf.rect(LEFT, self.pdf.get_y() - width / 2, WIDTH, width, style="F")
 
 
-def _render(edition: Edition, fonts, scale: float, sections: int) -> tuple[FPDF, bool]:
+def _render(edition: Edition, fonts, scale: float, sections: int) -> tuple[_Sheet, bool]:
     sheet = _Sheet(edition, fonts, scale)
     pdf = sheet.pdf
     guide = edition.guide
@@ -272,9 +277,9 @@ def _render(edition: Edition, fonts, scale: float, sections: int) -> tuple[FPDF,
     sheet.space(6)
     _sections(sheet, sections)
 
-    flow_end = pdf.get_y()
-    licence_top = _licence(sheet)
-    return pdf, flow_end <= licence_top - 3 * scale
+    sheet.flow_end = pdf.get_y()
+    sheet.limit = _licence(sheet) - 3 * scale  # where the flow must end, above the licence
+    return sheet, sheet.flow_end <= sheet.limit
 
 
 def _branding(sheet: _Sheet) -> None:
@@ -376,6 +381,7 @@ def _sections(sheet: _Sheet, shown: int) -> None:
         pdf.set_xy(sheet.at(RIGHT - time_w, time_w), top + pad)
         pdf.cell(time_w, row.line, clock(episode.duration_ms), align=sheet.align(Align.R))
         pdf.set_y(top + height)
+        sheet.row_bottoms.append(top + height)
     if shown < len(episodes):
         more = len(episodes) - shown
         sheet.space(1)

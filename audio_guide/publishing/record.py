@@ -9,8 +9,11 @@ edition itself as plain data, and the cache entries it was made from (which
 same, and which finds every file as recorded (none added, removed, replaced
 or edited since), takes the recorded edition and writes nothing: no staging,
 tagging, joining or checksumming. Anything else (another input, a touched
-file, a record that cannot be read) builds the guide as before: a record can
-save work, never change what is published.
+file, a record that cannot be read) builds the guide again; even then, each
+file still as recorded, whose SHA-256 or whose inputs' key is what the build
+would write, is linked into the new edition rather than written again (an
+edit to one section rewrites that episode, the full edition and the pages
+that list them). A record can save work, never change what is published.
 
 Records live beside the cache rather than in the output folder, which is
 published as it is: one JSON file per output folder and guide.
@@ -21,11 +24,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Edition, from_plain, to_plain
 
 FOLDER = "published"
+
+
+@dataclass(frozen=True)
+class Made:
+    """A published file as recorded."""
+
+    size: int
+    sha256: str
+    key: str | None  # what it was made from, when its writer gave a key
 
 
 def _path(cache_root: Path, folder: Path) -> Path:
@@ -61,16 +74,32 @@ def unchanged(cache_root: Path, folder: Path, inputs: str) -> Edition | None:
         return None
 
 
-def save(cache_root: Path, folder: Path, inputs: str, edition: Edition, keys: set[str]) -> None:
+def save(cache_root: Path, folder: Path, inputs: str, edition: Edition, keys: set[str],
+         made: dict[str, tuple[str, str | None]]) -> None:
     """Record ``folder`` as just published from ``inputs``, made from the
-    cache entries ``keys``."""
+    cache entries ``keys``; ``made`` holds each file's SHA-256 and the key of
+    what it was made from, where the writer knew one."""
     path = _path(cache_root, folder)
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = dict(folder=str(folder.resolve()), inputs=inputs, files=_files(folder), keys=sorted(keys),
+    record = dict(folder=str(folder.resolve()), inputs=inputs, files=_files(folder), made=made, keys=sorted(keys),
                   edition=to_plain(edition))
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(record), encoding="utf-8")
     os.replace(tmp, path)  # a record torn by a power cut fails to parse, and is merely rebuilt
+
+
+def intact(cache_root: Path, folder: Path) -> dict[str, Made]:
+    """The files of ``folder`` still as recorded (the rest were touched
+    since, or never recorded), with their size, SHA-256 and key: what a
+    build may take as they are rather than write again."""
+    try:
+        record = json.loads(_path(cache_root, folder).read_text(encoding="utf-8"))
+        recorded, made = record["files"], record["made"]
+        found = _files(folder)
+        return {name: Made(stat[0], *made[name]) for name, stat in found.items()
+                if recorded.get(name) == stat and name in made}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def records(cache_root: Path) -> list[dict]:

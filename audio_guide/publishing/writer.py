@@ -23,6 +23,7 @@ from typing import BinaryIO, Iterator
 from .. import system_calls as system
 from ..errors import AudioGuideError
 from ..keys import file_sha256
+from .record import Made
 
 _PREVIOUS = ".previous"
 
@@ -52,6 +53,10 @@ class Writer:
         self.digests: dict[str, str] = {}  # relative path -> SHA-256 of what was written
         self.sizes: dict[str, int] = {}
         self._published: set[str] = set()  # files left as they are: they hold what this build would write
+        # Files of the published edition still as they were written (record.py),
+        # by path: one this build would write again is linked instead.
+        self.previous: dict[str, Made] = {}
+        self.keys: dict[str, str] = {}  # path -> key of what the file was made from, where given
 
     @classmethod
     @contextlib.contextmanager
@@ -88,14 +93,44 @@ class Writer:
         path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
-    def write(self, relative: str, data: bytes | str) -> int:
-        """Write ``data`` (text as UTF-8) at ``relative``; its size."""
+    def write(self, relative: str, data: bytes | str, key: str | None = None) -> int:
+        """Write ``data`` (text as UTF-8) at ``relative``; its size. ``key``
+        names what the file was made from, for ``reuse`` by a later build."""
         if isinstance(data, str):
             data = data.encode("utf-8")
-        self._claim(relative).write_bytes(data)
-        self.digests[relative] = hashlib.sha256(data).hexdigest()
-        self.sizes[relative] = len(data)
+        digest = hashlib.sha256(data).hexdigest()
+        path = self._claim(relative)
+        known = self.previous.get(relative)
+        if not (known and known.sha256 == digest and self._link(relative, path)):
+            path.write_bytes(data)
+        self.digests[relative], self.sizes[relative] = digest, len(data)
+        if key:
+            self.keys[relative] = key
         return len(data)
+
+    def reuse(self, relatives: list[str], key: str) -> bool:
+        """Take the published files at ``relatives`` into this build as they
+        are, if all were made from ``key`` and are still as written; else
+        take none (and say so), to be written afresh with that key."""
+        known = [self.previous.get(relative) for relative in relatives]
+        if not all(made and made.key == key for made in known):
+            return False
+        for relative, made in zip(relatives, known):
+            path = self._claim(relative)
+            if not self._link(relative, path):
+                shutil.copyfile(self.out_dir / relative, path)
+            self.digests[relative], self.sizes[relative], self.keys[relative] = made.sha256, made.size, key
+        return True
+
+    def _link(self, relative: str, path: Path) -> bool:
+        """The published file at ``relative``, hard-linked at ``path``: the
+        same bytes, not written again (the old edition's name for it goes
+        when the switch removes that edition)."""
+        try:
+            os.link(self.out_dir / relative, path)
+            return True
+        except OSError:  # a file system without hard links, say: write it
+            return False
 
     def write_unless_published(self, relative: str, data: bytes | str) -> None:
         """Write ``data`` at ``relative`` unless the output folder holds it

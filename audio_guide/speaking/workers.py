@@ -21,7 +21,7 @@ import json
 import multiprocessing
 import os
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -93,6 +93,8 @@ class Rendered:
     duration_ms: int
     spoken: tuple[Spoken, ...]  # one per utterance
     aac: Path | None  # ADTS AAC of the same audio, when one was asked for
+    frames: codecs.Frames  # where the MP3's audio frames lie
+    aac_frames: codecs.Frames | None = None
 
 
 class Cache:
@@ -120,8 +122,15 @@ class Cache:
         except (OSError, ValueError, KeyError, TypeError):
             return None
         spoken = tuple(Spoken(start, end, tuple(map(tuple, words))) for start, end, words in meta["spoken"])
+        frames = {kind: self._frames(key, kind, meta) for kind in meta["sha256"]}
         return Rendered(key, self._path(key, "mp3"), meta["duration_ms"], spoken,
-                        self._path(key, "aac") if "aac" in meta["sha256"] else None)
+                        self._path(key, "aac") if "aac" in frames else None, frames["mp3"], frames.get("aac"))
+
+    def _frames(self, key: str, kind: str, meta: dict) -> codecs.Frames:
+        if kind in meta.get("frames", {}):
+            return codecs.Frames(*meta["frames"][kind])
+        # An entry from before frames were recorded: found once more, here.
+        return codecs.find_frames(self._path(key, kind).read_bytes(), kind)
 
     def put(self, key: str, files: dict[str, bytes], meta: dict) -> None:
         """Store ``files`` (by suffix) and then, last, their record."""
@@ -283,6 +292,7 @@ def render(job: Job, cache: Cache, speech_timeout: float, parallel: int = 1) -> 
         "duration_ms": len(mastered) * 1000 // rate,
         "spoken": spoken,
         "engine_version": job.engine_version,
+        "frames": {kind: astuple(codecs.find_frames(data, kind)) for kind, data in files.items()},
     })
     return calls
 
