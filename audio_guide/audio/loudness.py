@@ -37,8 +37,9 @@ def _k_weighting(rate: int):
     a0 = 1 + k / q + k * k
     high_b = [1.0, -2.0, 1.0]
     high_a = [1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0]
-    # Single precision: three times faster, and far finer than 0.01 LU.
-    return [(np.asarray(b, np.float32), np.asarray(a, np.float32)) for b, a in ((shelf_b, shelf_a), (high_b, high_a))]
+    # Second-order sections in single precision: one pass of scipy's sosfilt,
+    # twice as fast as a pass of lfilter for each, and far finer than 0.01 LU.
+    return np.array([shelf_b + shelf_a, high_b + high_a], np.float32)
 
 
 _DITHER = np.random.default_rng(0).standard_normal(48000, dtype=np.float32) * np.float32(1e-7)
@@ -55,11 +56,10 @@ def dsp():
 
 def integrated_loudness(x: np.ndarray, rate: int) -> float:
     """BS.1770-4 gated integrated loudness of mono float audio in [-1, 1]."""
-    (b1, a1), (b2, a2) = _k_weighting(rate)
     _, signal = dsp()
     # Noise at -140 dBFS (the same every time) keeps the filters out of
     # denormal numbers in silences, which are ten times slower to compute.
-    weighted = signal.lfilter(b2, a2, signal.lfilter(b1, a1, x + np.resize(_DITHER, len(x))))
+    weighted = signal.sosfilt(_k_weighting(rate), x + np.resize(_DITHER, len(x)))
     step = rate // 10  # 400 ms blocks overlapping by 75%
     steps = len(weighted) // step
     if steps < 4:

@@ -36,8 +36,9 @@ from .isolation import speak_all
 from .script import Utterance
 
 # 2: utterances spoken from pristine state, per-utterance cache; 3: word offsets in characters;
-# 4: mastering makes up the loudness its limiter takes
-PIPELINE_VERSION = "4"
+# 4: mastering makes up the loudness its limiter takes; 5: loudness measured through sosfilt (the last bit of
+# a few samples differs)
+PIPELINE_VERSION = "5"
 LEAD_IN_MS = 150  # silence before the first word, so no player clips it
 SILENCE_THRESHOLD = 300  # int16 amplitude under which a sample counts as silence
 MIN_MS_PER_WORD = 50  # anything faster than 1200 wpm is not speech
