@@ -137,8 +137,7 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
     for plan in plans:
         slug = plan.guide.slug
         if published[slug] is None:
-            writer.previous.update({f"{slug}/{name}": made for name, made in
-                                    record.intact(options.cache_dir, options.out_dir / slug).items()})
+            writer.may_link(slug, record.intact(options.cache_dir, options.out_dir / slug))
             entries = [rendered[job.key] for job in plan.jobs]
             cache = Cache(options.cache_dir)
             published[slug] = publish_guide(plan, entries, options.site, options.formats, cache, base_url,
@@ -158,8 +157,8 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
     writer.publish([plan.guide.slug for plan in changed], list(TOP_LEVEL_FILES), save_identities)
     for plan in changed:
         slug = plan.guide.slug
-        made = {name: (digest, writer.keys.get(f"{slug}/{name}")) for name, digest in writer.written_in(slug).items()}
-        record.save(options.cache_dir, options.out_dir / slug, inputs[slug], published[slug], used[slug], made)
+        record.save(options.cache_dir, options.out_dir / slug, inputs[slug], published[slug], used[slug],
+                    writer.made_in(slug))
     progress(done[0], total, f"published: {options.out_dir}")
     return result
 

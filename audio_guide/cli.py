@@ -71,6 +71,7 @@ def main():
       audio-guide say "Some words"  hear them as the guide's voice says them
       audio-guide import leaflet.docx  a guide from a Word leaflet, web page, PDF or text
       audio-guide build --help     all build options
+      audio-guide cache prune      remove cached speech no edition uses
     """
 
 
@@ -115,8 +116,10 @@ def build_command(content_dir, out_dir, site_file, base_url, clinic_name, contac
     """Build the audio edition of every guide in CONTENT_DIR (default: content/).
 
     Each section becomes a chaptered, tagged MP3 episode, and the whole guide a
-    full-length edition with one chapter per section. Unchanged sections come
-    from the cache, so a rebuild only redoes what changed.
+    full-length edition with one chapter per section. Unchanged sentences and
+    sections come from the cache, and a guide whose text, settings and tools
+    are all unchanged is left as published, so a rebuild only redoes what
+    changed ('audio-guide cache prune' clears out what is no longer used).
 
     \b
     Examples:
@@ -375,6 +378,41 @@ def import_command(files, content_dir, name, force):
                 for line in lines:
                     click.echo(f"  - {line}")
         click.echo(f"  Then: audio-guide check --content {content_dir}, and audio-guide build {content_dir}")
+
+
+@main.group()
+def cache():
+    """Look after the cache of finished speech (default: .audio-guide-cache)."""
+
+
+@cache.command("prune")
+@click.option("--cache-dir", default=".audio-guide-cache", show_default=True,
+              type=click.Path(path_type=Path, file_okay=False), help="The cache to prune.")
+@click.option("--dry-run", "-n", is_flag=True, help="Say what would be removed, and remove nothing.")
+def cache_prune(cache_dir, dry_run):
+    """Remove what no published edition was made from.
+
+    Each build records which cache entries its guides' folders were made
+    from. Pruning keeps those of every folder that still exists and removes
+    the rest: old versions of edited sentences and sections, other voices,
+    rates and engines, editions since deleted. Prune after a build, not
+    during one; an entry it removes is only spoken again if a later build
+    needs it.
+
+    \b
+    Examples:
+      audio-guide cache prune --dry-run
+      audio-guide cache prune --cache-dir /srv/audio-guide/cache
+    """
+    from .publishing.record import prune
+
+    if not cache_dir.is_dir():
+        raise ConfigError(f"{cache_dir}: no cache here: give the folder builds use with --cache-dir")
+    pruned = prune(cache_dir, dry_run)
+    verb = "Would remove" if dry_run else "Removed"
+    folders = f"{pruned.editions} published guide folder{'' if pruned.editions == 1 else 's'}"
+    click.echo(f"{verb} {pruned.removed} cache files ({pruned.removed_bytes / 1e6:.1f} MB); kept {pruned.kept} "
+               f"({pruned.kept_bytes / 1e6:.1f} MB), which the {folders} in use were made from.")
 
 
 @main.command()

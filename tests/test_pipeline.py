@@ -145,6 +145,37 @@ def _clean_build(options, tmp_path):
     return fresh.out_dir
 
 
+def test_cache_prune_removes_what_no_published_edition_was_made_from(tmp_path):
+    content = copy_content(tmp_path)
+    options = BuildOptions(content_dir=content, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", jobs=2)
+
+    def cached():
+        return {p.relative_to(options.cache_dir).as_posix() for p in options.cache_dir.rglob("*") if p.is_file()}
+
+    build(options)
+    before = cached()
+    guide = content / "journey-through-healing" / "guide.md"
+    guide.write_text(guide.read_text().replace("Focus on what you need to heal.", "Focus on what you need to heal well."))
+    build(options)
+    grown = cached()
+    assert len(grown - before) >= 3  # the edited section's audio and its record, and the new sentence
+
+    dry = run_cli("cache", "prune", "--cache-dir", str(options.cache_dir), "--dry-run")
+    assert dry.returncode == 0 and dry.stdout.startswith("Would remove ") and cached() == grown
+    done = run_cli("cache", "prune", "--cache-dir", str(options.cache_dir))
+    assert done.returncode == 0 and "which the 1 published guide folder in use were made from" in done.stdout
+    removed = grown - cached()
+    # The section and the sentence as they were before the edit, and nothing this edition was made from:
+    assert {name.rsplit(".", 1)[1] for name in removed} >= {"mp3", "json", "speech"} and removed <= before
+    again = build(BuildOptions(**{**options.__dict__, "out_dir": tmp_path / "elsewhere"}))
+    assert again.stats.synthesized == 0 and again.stats.cached == 6
+
+    shutil.rmtree(options.out_dir)
+    shutil.rmtree(tmp_path / "elsewhere")
+    run_cli("cache", "prune", "--cache-dir", str(options.cache_dir))
+    assert cached() == set()  # no edition left, no record of one either
+
+
 def test_changing_the_rate_or_voice_changes_the_cache_key(tmp_path):
     content = copy_content(tmp_path)
     base = dict(content_dir=content, out_dir=tmp_path / "out", cache_dir=tmp_path / "cache", jobs=2)

@@ -21,6 +21,7 @@ published as it is: one JSON file per output folder and guide.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Edition, from_plain, to_plain
+from ..speaking.workers import Cache
 
 FOLDER = "published"
 
@@ -102,12 +104,45 @@ def intact(cache_root: Path, folder: Path) -> dict[str, Made]:
         return {}
 
 
-def records(cache_root: Path) -> list[dict]:
-    """Every readable record, for ``cache prune``."""
-    found = []
-    for path in sorted((Path(cache_root) / FOLDER).glob("*.json")):
+@dataclass(frozen=True)
+class Pruned:
+    editions: int  # published editions whose cache entries were kept
+    removed: int  # files
+    removed_bytes: int
+    kept: int
+    kept_bytes: int
+
+
+def prune(cache_root: Path, dry_run: bool = False) -> Pruned:
+    """Remove every cache entry that no published edition was made from: the
+    entries recorded for each guide folder that still exists are kept, the
+    rest (old versions of edited sentences and sections, other voices and
+    rates, editions since deleted, a build's leftovers) go, with the records
+    of folders that are gone."""
+    keep: set[str] = set()
+    editions = 0
+    for path in sorted((Path(cache_root) / FOLDER).glob("*")):
         try:
-            found.append(json.loads(path.read_text(encoding="utf-8")) | {"path": str(path)})
-        except (OSError, ValueError):
+            entry = json.loads(path.read_text(encoding="utf-8"))
+            alive = Path(entry["folder"]).is_dir()
+            if alive:
+                keep.update(entry["keys"])
+                editions += 1
+        except (OSError, ValueError, KeyError, TypeError):
+            alive = False
+        if not alive and not dry_run:
+            path.unlink(missing_ok=True)
+    removed = removed_bytes = kept = kept_bytes = 0
+    for key, path in Cache(cache_root).files():
+        size = path.stat().st_size
+        if key in keep:
+            kept, kept_bytes = kept + 1, kept_bytes + size
             continue
-    return found
+        removed, removed_bytes = removed + 1, removed_bytes + size
+        if not dry_run:
+            path.unlink(missing_ok=True)
+    if not dry_run:
+        for folder in Path(cache_root).glob("??"):
+            with contextlib.suppress(OSError):  # only those now empty
+                folder.rmdir()
+    return Pruned(editions, removed, removed_bytes, kept, kept_bytes)

@@ -55,8 +55,8 @@ class Writer:
         self._published: set[str] = set()  # files left as they are: they hold what this build would write
         # Files of the published edition still as they were written (record.py),
         # by path: one this build would write again is linked instead.
-        self.previous: dict[str, Made] = {}
-        self.keys: dict[str, str] = {}  # path -> key of what the file was made from, where given
+        self._previous: dict[str, Made] = {}
+        self._keys: dict[str, str] = {}  # path -> key of what the file was made from, where given
 
     @classmethod
     @contextlib.contextmanager
@@ -100,26 +100,26 @@ class Writer:
             data = data.encode("utf-8")
         digest = hashlib.sha256(data).hexdigest()
         path = self._claim(relative)
-        known = self.previous.get(relative)
+        known = self._previous.get(relative)
         if not (known and known.sha256 == digest and self._link(relative, path)):
             path.write_bytes(data)
         self.digests[relative], self.sizes[relative] = digest, len(data)
         if key:
-            self.keys[relative] = key
+            self._keys[relative] = key
         return len(data)
 
     def reuse(self, relatives: list[str], key: str) -> bool:
         """Take the published files at ``relatives`` into this build as they
         are, if all were made from ``key`` and are still as written; else
         take none (and say so), to be written afresh with that key."""
-        known = [self.previous.get(relative) for relative in relatives]
+        known = [self._previous.get(relative) for relative in relatives]
         if not all(made and made.key == key for made in known):
             return False
         for relative, made in zip(relatives, known):
             path = self._claim(relative)
             if not self._link(relative, path):
                 shutil.copyfile(self.out_dir / relative, path)
-            self.digests[relative], self.sizes[relative], self.keys[relative] = made.sha256, made.size, key
+            self.digests[relative], self.sizes[relative], self._keys[relative] = made.sha256, made.size, key
         return True
 
     def _link(self, relative: str, path: Path) -> bool:
@@ -181,6 +181,18 @@ class Writer:
     def scratch(self, name: str) -> Path:
         """A temporary file in the staging folder, never published."""
         return self.staging / f".{name}"
+
+    def may_link(self, folder: str, published: dict[str, Made]) -> None:
+        """Let this build take files of ``folder`` as published (``published``:
+        those still as written, by path in the folder) where it would write
+        the same again."""
+        self._previous.update({f"{folder}/{name}": made for name, made in published.items()})
+
+    def made_in(self, folder: str) -> dict[str, tuple[str, str | None]]:
+        """{path relative to ``folder``: (SHA-256, key of what it was made
+        from, if given)} of what this build wrote in it."""
+        written = self.written_in(folder)
+        return {name: (digest, self._keys.get(f"{folder}/{name}")) for name, digest in written.items()}
 
     def written_in(self, folder: str) -> dict[str, str]:
         """{path relative to ``folder``: SHA-256} of what was written in it."""

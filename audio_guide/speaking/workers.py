@@ -23,7 +23,7 @@ import os
 import sys
 from dataclasses import asdict, astuple, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -158,6 +158,13 @@ class Cache:
         self.used.add(key)
         self._path(key, suffix).parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(self._path(key, suffix), hashlib.sha256(data).digest() + data, sync)
+
+
+    def files(self) -> Iterator[tuple[str, Path]]:
+        """(key, path) of every file of every entry, whole or not."""
+        for folder in self.root.glob("??"):
+            for path in folder.iterdir():
+                yield path.name.lstrip(".").split(".")[0], path
 
 
 def _write_atomic(path: Path, data: bytes, sync: bool = True) -> None:
