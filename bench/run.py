@@ -297,8 +297,8 @@ def engine_rows(tmp: Path, engine: str, copies: int) -> tuple[list[str], dict]:
     build_engine = "pyttsx3" if engine == "espeak-ng" else engine  # the default engine speaks through espeak-ng
     floor = child("floor", guide_path=str(guide), mp3=str(folder / "floor.mp3"), engine=engine)
     f = floor["seconds"]
-    rows = [row(f"**{engine}** raw floor: {'espeak-ng' if engine == 'espeak-ng' else 'PiperVoice.synthesize (all cores)'}"
-                " + one MP3 encode", f"{f:.1f}"),
+    speaker = "espeak-ng" if engine == "espeak-ng" else "PiperVoice.synthesize (all cores)"
+    rows = [row(f"**{engine}** raw floor: {speaker} + one MP3 encode", f"{f:.1f}"),
             row("peak RSS, raw floor (one process)", f"{floor['parent_mb']:.0f} MB")]
     runs = []
     for label, jobs, target in RUNS[engine]:
@@ -326,8 +326,8 @@ def engine_rows(tmp: Path, engine: str, copies: int) -> tuple[list[str], dict]:
             f"encoded, {edit['written']} of {edit['files']} files written)", f"{edit['seconds']:.2f}",
             f"< {EDIT_SHARE:.0%} of the cold build", f"{edit['seconds'] / run['seconds']:.3f}",
             verdict(edit["seconds"] < EDIT_SHARE * run["seconds"])),
-        row("speech cache, per hour of speech (stored / raw samples)", f"{stored / hours:.0f} MB / {raw / hours:.0f} MB",
-            "", f"{stored / raw:.2f}" if raw else ""),
+        row("speech cache, per hour of speech (stored / raw samples)",
+            f"{stored / hours:.0f} MB / {raw / hours:.0f} MB", "", f"{stored / raw:.2f}" if raw else ""),
     ]
     return rows, run
 

@@ -116,7 +116,7 @@ def test_one_edit_speaks_one_sentence_encodes_one_section_and_rewrites_only_what
     build(options)
     before = files(options.out_dir)
     guide = content / "journey-through-healing" / "guide.md"
-    guide.write_text(guide.read_text().replace("Focus on what you need to heal.", "Focus on what you need to heal well."))
+    guide.write_text(guide.read_text().replace("what you need to heal.", "what you need to heal well."))
     encodes = []
     encode = codecs.encode_mp3
     monkeypatch.setattr("audio_guide.audio.codecs.encode_mp3", lambda *args: encodes.append(1) or encode(*args))
@@ -155,7 +155,7 @@ def test_cache_prune_removes_what_no_published_edition_was_made_from(tmp_path):
     build(options)
     before = cached()
     guide = content / "journey-through-healing" / "guide.md"
-    guide.write_text(guide.read_text().replace("Focus on what you need to heal.", "Focus on what you need to heal well."))
+    guide.write_text(guide.read_text().replace("what you need to heal.", "what you need to heal well."))
     build(options)
     grown = cached()
     assert len(grown - before) >= 3  # the edited section's audio and its record, and the new sentence
