@@ -128,6 +128,26 @@ def test_a_cluster_build_equals_a_local_one(tmp_path, local, pair):
     assert not any(p.name != "dask-scratch-space" for p in (pair.folder / "worker").iterdir())
 
 
+def test_a_worker_speaks_only_what_the_cache_it_was_sent_lacks(tmp_path, pair):
+    def edit(content: Path) -> None:
+        guide = content / "small-steps" / "guide.md"
+        guide.write_text(guide.read_text().replace("Go at your own pace.", "Go at your own gentle pace."))
+
+    small_guide(tmp_path)
+    assert build(tmp_path, "--jobs", "2").returncode == 0
+    edit(tmp_path / "content")
+    done = build(tmp_path, "--cluster", pair.address)
+    assert done.returncode == 0, done.stderr
+    # The section's other sentences went to the worker compressed, as the cache holds them, and were used.
+    assert re.search(r"\b1 sections spoken, \d+ from cache \(1 utterances newly spoken\)", done.stdout), done.stdout
+    cold = tmp_path / "cold"
+    edit(small_guide(cold))
+    assert build(cold, "--jobs", "2").returncode == 0
+    assert files(tmp_path / "out") == files(cold / "out")
+    speech = {name: data for name, data in files(tmp_path / "cache").items() if name.endswith(".speech")}
+    assert speech.items() >= {(n, d) for n, d in files(cold / "cache").items() if n.endswith(".speech")}
+
+
 def test_a_section_that_fails_twice_is_reported_and_the_others_kept(tmp_path, pair):
     small_guide(tmp_path)
     done = build(tmp_path, "--cluster", pair.address, "--engine", "tests.fake_engines:OneBadSectionEngine")

@@ -71,7 +71,7 @@ def phase(progress: list[str], cache) -> str:
         return "switching"
     if sum(map(rendered, progress)) == SECTIONS:
         return "tagging and writing"
-    if any(cache.rglob("*.pcm")):  # a section's speech is done: it is being mastered and encoded
+    if any(cache.rglob("*.speech")):  # a section's speech is done: it is being mastered and encoded
         return "encoding"
     return "speaking"
 
@@ -136,7 +136,7 @@ def test_sigkill_at_twenty_moments_leaves_the_previous_edition(tmp_path):
         if cold_build and n < 6:
             progress = kill_after(process, speaking * (n + 0.5) / 6)
         elif cold_build:
-            progress = kill_after(process, 0.03 * (n - 6), when=lambda: any(kill_cache.rglob("*.pcm")))
+            progress = kill_after(process, 0.03 * (n - 6), when=lambda: any(kill_cache.rglob("*.speech")))
         else:
             progress = kill_after(process, publishing * (n + 0.5) / 10, after_rendering=True)
         seen.append(phase(progress, kill_cache))

@@ -4,10 +4,11 @@ The unit of work is the local pool's: one Job, rendered by the same
 ``workers.render``. The worker has audio-guide and its engines installed but
 no content folder, no cache and no shared disk, so the client sends, with
 each Job, the raw speech its per-utterance cache already holds for that
-section, and the worker sends back as bytes what a local worker would have
-written: the new utterances' speech and the section's MP3 (and AAC) with its
-record. Only this process writes the cache and publishes, so a cluster build
-leaves exactly the cache and the files a local build does.
+section (compressed, as the cache stores it), and the worker sends back as
+bytes what a local worker would have written: the new utterances' speech
+(compressed by the worker) and the section's MP3 (and AAC) with its record.
+Only this process writes the cache and publishes, so a cluster build leaves
+exactly the cache and the files a local build does.
 
 Voices stay on each machine: a Job names its voice and carries the
 fingerprint of its files (in ``engine_version``); a worker finds the voice of
@@ -31,6 +32,7 @@ from typing import Callable
 from ..errors import AudioGuideError, ClusterError, ConfigError, EngineError
 from ..ffmpeg import ffmpeg_version
 from .engine import get_engine, keyed_version
+from .speech_cache import SUFFIX
 from .workers import Cache, Job, Rendered, SynthStats, raise_failures, render, speech_key, split_cached
 
 try:
@@ -119,7 +121,7 @@ class Cluster:
                 progress(job, "failed")
             else:
                 for key, data in speech.items():
-                    cache.put_file(key, "pcm", data, sync=False)
+                    cache.put_file(key, SUFFIX, data, sync=False)
                 cache.put(job.key, *entry)
                 results[job.key] = cache.get(job.key, job.aac)
                 stats.engine_calls += calls
@@ -136,7 +138,7 @@ class Cluster:
         carried = {}
         for utterance in job.utterances:
             key = speech_key(job, utterance.speech)
-            data = cache.get_file(key, "pcm")
+            data = cache.get_file(key, SUFFIX)  # compressed: sent as stored
             if data is not None:
                 carried[key] = data
         # In the task rather than scattered: the scheduler keeps a task whole,
@@ -247,7 +249,7 @@ def _local_voice(engine_name: str, voice: str) -> tuple[str, str]:
 
 def _render_remote(job: Job, speech: dict[str, bytes], timeout: float, client_version: str,
                    speakers: dict[str, int]):
-    """Render ``job`` with ``speech`` (raw speech by key) as its cache; returns
+    """Render ``job`` with ``speech`` (speech entries by key) as its cache; returns
     (engine calls, new speech by key, (files, record) of the section)."""
     worker = distributed.get_worker()
     try:
@@ -278,7 +280,7 @@ class _Carried:
         self.entry: tuple[dict[str, bytes], dict] | None = None
 
     def get_file(self, key: str, suffix: str) -> bytes | None:
-        return self.speech.get(key) if suffix == "pcm" else None
+        return self.speech.get(key) if suffix == SUFFIX else None
 
     def put_file(self, key: str, suffix: str, data: bytes, sync: bool = True) -> None:
         self.new[key] = data

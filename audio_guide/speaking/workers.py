@@ -5,12 +5,13 @@ the engine and its version, voice, rate, pauses, audio settings, pipeline
 version) to a cache entry: the untagged MP3 and a JSON record of timings.
 Planning and publishing stay in the parent process; only misses go to the
 workers. Beneath the section cache, a per-utterance cache keeps each
-utterance's raw speech and word events under (engine, version, voice, rate,
-spoken text): a change to a section, or to the pronunciation lexicon, speaks
-only the utterances whose spoken text changed, then masters and encodes the
-section again. Each utterance is spoken from pristine engine state in a
-process of its own (isolation.py says why), so cached and fresh
-speech sound the same and an incremental build equals a clean one.
+utterance's raw speech and word events (compressed losslessly:
+speech_cache.py) under (engine, version, voice, rate, spoken text): a change
+to a section, or to the pronunciation lexicon, speaks only the utterances
+whose spoken text changed, then masters and encodes the section again. Each
+utterance is spoken from pristine engine state in a process of its own
+(isolation.py says why), so cached and fresh speech sound the same and an
+incremental build equals a clean one.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ from ..system_calls import die_with_parent
 from .engine import Speech, garbage, speech_timeout, spoken_words
 from .isolation import speak_all
 from .script import Utterance
+from .speech_cache import SPEECH_FORMAT, SUFFIX, decode_speech, encode_speech
 
 # 2: utterances spoken from pristine state, per-utterance cache; 3: word offsets in characters;
 # 4: mastering makes up the loudness its limiter takes; 5: loudness measured through sosfilt (the last bit of
-# a few samples differs)
+# a few samples differs). Each utterance's speech has its own version (speech_cache.SPEECH_FORMAT), so a
+# bump here speaks nothing again.
 PIPELINE_VERSION = "5"
 LEAD_IN_MS = 150  # silence before the first word, so no player clips it
 SILENCE_THRESHOLD = 300  # int16 amplitude under which a sample counts as silence
@@ -185,25 +188,18 @@ def _speech_span(pcm: np.ndarray) -> tuple[int, int]:
 
 def speech_key(job: Job, text: str) -> str:
     """The per-utterance cache key: everything that changes one utterance's
-    raw speech (each is spoken from pristine engine state, so nothing else)."""
-    return cache_key([PIPELINE_VERSION, job.engine, job.engine_version, job.voice, job.rate, text])
+    raw speech (each is spoken from pristine engine state, so nothing else:
+    not the pipeline's version, which mastering changes)."""
+    return cache_key([SPEECH_FORMAT, job.engine, job.engine_version, job.voice, job.rate, text])
 
 
 def _get_speech(cache: Cache, key: str) -> Speech | None:
-    data = cache.get_file(key, "pcm")
-    if data is None:
-        return None
-    try:
-        end = data.index(b"\n")
-        header = json.loads(data[:end])
-        return Speech(data[end + 1:], header["rate"], tuple(map(tuple, header["words"])))
-    except (ValueError, KeyError, TypeError):
-        return None
+    data = cache.get_file(key, SUFFIX)
+    return None if data is None else decode_speech(data)
 
 
 def _put_speech(cache: Cache, key: str, speech: Speech) -> None:
-    header = json.dumps({"rate": speech.sample_rate, "words": speech.words}).encode()
-    cache.put_file(key, "pcm", header + b"\n" + speech.samples, sync=False)  # one per utterance: many
+    cache.put_file(key, SUFFIX, encode_speech(speech), sync=False)  # one per utterance: many
 
 
 # espeak-ng joins some short words into one word event (down to 87% of the
