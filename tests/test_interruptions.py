@@ -117,7 +117,8 @@ def test_sigkill_at_twenty_moments_leaves_the_previous_edition(tmp_path):
     cache = tmp_path / "cache"
     cold = timeline(start_build(content, out, cache, "Clinic 0"))
     speaking = cold[[i for i, (_, line) in enumerate(cold) if rendered(line)][-1]][0]
-    warm = timeline(start_build(content, out, cache, "Clinic 0"))
+    # Another clinic's name: an unchanged build would be left as published, with nothing to time.
+    warm = timeline(start_build(content, out, cache, "Clinic 0, warm"))
     last = [i for i, (_, line) in enumerate(warm) if rendered(line)][-1]
     publishing = warm[-1][0] - warm[last][0]
     assert check_edition(out) == []
