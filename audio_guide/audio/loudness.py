@@ -74,25 +74,6 @@ def integrated_loudness(x: np.ndarray, rate: int) -> float:
     return float(-0.691 + 10 * np.log10(gated.mean()))
 
 
-def true_peak(x: np.ndarray) -> float:
-    """True peak in dBTP, by 4x oversampling (BS.1770 annex 2).
-
-    Inter-sample peaks sit beside the largest samples, so only the
-    neighbourhoods of the loudest few hundred samples are oversampled: the
-    same figure at a fraction of the cost of oversampling everything.
-    """
-    if not len(x):
-        return -180.0
-    magnitude = np.abs(x)
-    loudest = np.flatnonzero(magnitude >= magnitude.max() * 0.7)
-    loudest = loudest[np.argsort(magnitude[loudest])[-256:]]
-    padded = np.pad(x, 32)
-    windows = padded[loudest[:, None] + np.arange(64)]
-    _, signal = dsp()
-    peak = max(np.abs(signal.resample_poly(windows, 4, 1, axis=1)).max(), magnitude.max())
-    return float(20 * np.log10(max(peak, 1e-9)))
-
-
 def _limit(x: np.ndarray, ceiling_dbfs: float, rate: int) -> np.ndarray:
     """Look-ahead peak limiter: the gain at each sample never exceeds what the
     loudest sample within 10 ms needs, and changes smoothly."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import sys
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
@@ -172,7 +173,11 @@ def _write_handout(folder: _Folder, edition: Edition, cache: Cache) -> None:
     if pdf is None:
         from . import handout
 
-        pdf = handout.render_handout(edition)
+        # The layout, found once for what the handout shows but its durations.
+        laid_out = cache_key({**shown, "full": None, "episodes": [e[:2] for e in shown["episodes"]]})
+        layout = json.loads(cache.get_file(laid_out, "layout") or "null")
+        pdf, layout = handout.lay_out(edition, tuple(layout) if layout else None)
+        cache.put_file(laid_out, "layout", json.dumps(layout).encode())
         cache.put_file(key, "pdf", pdf)
     folder.write(HANDOUT_FILE, pdf)
 

@@ -129,8 +129,20 @@ PT = 25.4 / 72               # mm per point
 
 def render_handout(edition: Edition) -> bytes:
     """The one-page printable handout for ``edition``, as PDF bytes."""
+    return lay_out(edition)[0]
+
+
+def lay_out(edition: Edition, layout: tuple[float, int] | None = None) -> tuple[bytes, tuple[float, int]]:
+    """The handout as ``render_handout`` makes it, and its layout: the type's
+    scale and how many sections it lists. ``layout``, a handout's that
+    differed only in the durations it printed (which take a column of fixed
+    width), is tried first: one render rather than several."""
     with tempfile.TemporaryDirectory(prefix="audio-guide-fonts-") as folder:
         fonts = write_fonts(Path(folder))
+        if layout:
+            sheet, fits = _render(edition, fonts, *layout)
+            if fits:
+                return bytes(sheet.pdf.output()), layout
         sections = len(edition.episodes)
         sheet, fits = _render(edition, fonts, SCALES[-1], sections)
         if fits:  # the largest type at which everything fits: larger type never takes less room
@@ -153,7 +165,7 @@ def render_handout(edition: Edition) -> bytes:
                 if fits or shown == 0:
                     break
                 shown -= 1
-        return bytes(sheet.pdf.output())
+        return bytes(sheet.pdf.output()), (sheet.scale, len(sheet.row_bottoms))
 
 
 # --- Layout --------------------------------------------------------------------

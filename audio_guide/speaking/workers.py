@@ -22,6 +22,7 @@ import json
 import multiprocessing
 import os
 import sys
+import threading
 from dataclasses import asdict, astuple, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -369,6 +370,8 @@ def render_all(
     is replaced.
     """
     results, stats, queue = split_cached(jobs, cache, progress)
+    if queue:  # mastering's library takes most of a second to import: meanwhile the first section is spoken
+        threading.Thread(target=loudness.dsp, daemon=True).start()
     attempts = {job.key: 0 for job in queue}
     failures: list[str] = []
     while queue:
