@@ -23,19 +23,21 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _plain(value):
+def plain(value):
+    """``value`` (plain values, lists, dicts and data classes, nested) as JSON's
+    values; a date or time as its ISO text (str gives it)."""
     kind = type(value)
     if kind in (str, int, float, bool, type(None)):
         return value
     if kind in (list, tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     fields = getattr(kind, "__dataclass_fields__", None)
     if fields is not None:
-        return {name: _plain(getattr(value, name)) for name in fields}
+        return {name: plain(getattr(value, name)) for name in fields}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, Path):
         raise TypeError(f"a path ({value}) does not belong in a cache key: key the file's bytes or its digest")
     if value is None or isinstance(value, (str, int, float, bool)):
@@ -46,7 +48,7 @@ def _plain(value):
 def cache_key(value) -> str:
     """The key of a cache entry made from ``value`` (plain values, lists,
     dicts and data classes, nested)."""
-    return hashlib.sha256(json.dumps(_plain(value), sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(plain(value), sort_keys=True).encode()).hexdigest()
 
 
 def library_version(name: str) -> str:

@@ -221,23 +221,8 @@ class Edition:
         return self.url(layout.FEED_FILE)
 
 
-# Plain data: what JSON holds. An edition is recorded this way beside the
-# cache (publishing/record.py) and read back whole.
-
-def to_plain(value):
-    """``value`` (data classes, tuples, dates, nested) as JSON's values."""
-    kind = type(value)
-    if kind in (str, int, float, bool, type(None)):
-        return value
-    if kind in (tuple, list):
-        return [to_plain(v) for v in value]
-    fields = getattr(kind, "__dataclass_fields__", None)
-    if fields is not None:
-        return {name: to_plain(getattr(value, name)) for name in fields}
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    return value
-
+# Plain data, as JSON holds it (keys.plain makes it): an edition is recorded
+# this way beside the cache (publishing/record.py) and read back whole.
 
 @functools.cache
 def _fields(kind) -> tuple[tuple[str, object], ...]:
@@ -246,7 +231,7 @@ def _fields(kind) -> tuple[tuple[str, object], ...]:
 
 
 def from_plain(kind, data):
-    """The value of type ``kind`` that ``to_plain`` gave ``data`` for; a
+    """The value of type ``kind`` that ``keys.plain`` gave ``data`` for; a
     ValueError, TypeError or KeyError if ``data`` is not one."""
     origin, args = typing.get_origin(kind), typing.get_args(kind)
     if origin in (typing.Union, types.UnionType):

@@ -28,7 +28,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import Edition, from_plain, to_plain
+from ..keys import plain
+from ..model import Edition, from_plain
 from ..speaking.workers import Cache
 
 FOLDER = "published"
@@ -84,7 +85,7 @@ def save(cache_root: Path, folder: Path, inputs: str, edition: Edition, keys: se
     path = _path(cache_root, folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     record = dict(folder=str(folder.resolve()), inputs=inputs, files=_files(folder), made=made, keys=sorted(keys),
-                  edition=to_plain(edition))
+                  edition=plain(edition))
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(record), encoding="utf-8")
     os.replace(tmp, path)  # a record torn by a power cut fails to parse, and is merely rebuilt
