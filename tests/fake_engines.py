@@ -11,6 +11,7 @@ and is refused.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -67,6 +68,47 @@ class HangingEngine(EspeakEngine):
 
     def synthesize(self, text, voice, rate):
         time.sleep(3600)
+
+
+class HangsOnCueEngine(EspeakEngine):
+    """Hangs on a text that says "Hang here", and speaks as espeak-ng
+    otherwise: what a timeout kills must be that request, not its template."""
+
+    name = "hangs-on-cue"
+
+    def synthesize(self, text, voice, rate):
+        if "Hang here" in text:
+            time.sleep(3600)
+        return super().synthesize(text, voice, rate)
+
+
+class CrashesOnCueEngine(EspeakEngine):
+    """Dies of a segmentation fault, as a C library does, on a text that says
+    "Crash here", and speaks as espeak-ng otherwise."""
+
+    name = "crashes-on-cue"
+
+    def synthesize(self, text, voice, rate):
+        if "Crash here" in text:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return super().synthesize(text, voice, rate)
+
+
+class StuckStartingEngine(EspeakEngine):
+    """Hangs once while loading its voice, when $STUCK_MARKER names a file
+    not yet made (it makes it); like espeak-ng otherwise."""
+
+    name = "stuck-starting"
+
+    def prepare(self, voice, rate):
+        marker = os.environ.get("STUCK_MARKER")
+        if marker:
+            try:  # claim the one hang atomically
+                os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+                time.sleep(3600)
+            except FileExistsError:
+                pass
+        super().prepare(voice, rate)
 
 
 class SilentEngine(EspeakEngine):
