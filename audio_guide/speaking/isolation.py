@@ -79,7 +79,8 @@ _asking = threading.Lock()
 def _connection() -> socket.socket:
     if _server.get("pid") != os.getpid():  # none yet, or one inherited through a fork
         mine, theirs = socket.socketpair()
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        # This process's import path, not the working folder's, which python -m would put first.
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), PYTHONSAFEPATH="1")
         process = subprocess.Popen([sys.executable, "-m", __name__, "--serve", str(os.getpid())],
                                    stdin=theirs.fileno(), env=env, close_fds=True)
         theirs.close()
@@ -445,7 +446,7 @@ def _speak(engine, request: dict, text: str) -> tuple[int, tuple[bytes, ...]]:
 
 
 def _spawned(request: dict, timeout: float) -> tuple[int, bytes]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), PYTHONSAFEPATH="1")
     deadline, frames = time.monotonic() + timeout, []
     for text in request["texts"]:  # a new interpreter for each: pristine state without fork
         try:
