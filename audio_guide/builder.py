@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -104,8 +104,11 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
     # Read before any speech, as the guides' identities are: a damaged file stops the build at once.
     podcasts = identity.load_site(options.content_dir.parent if options.site_dir is None else options.site_dir)
     inputs = {plan.guide.slug: fingerprint(plan, options.site, options.formats, base_url, podcasts) for plan in plans}
-    published = {plan.guide.slug: record.unchanged(options.cache_dir, options.out_dir / plan.guide.slug,
-                                                   inputs[plan.guide.slug]) for plan in plans}
+    published: dict[str, Edition | None] = {}  # by guide: the edition left as published, if it is
+    for plan in plans:
+        edition = record.unchanged(options.cache_dir, options.out_dir / plan.guide.slug, inputs[plan.guide.slug])
+        # As read now: where the guide lies is no input to its folder, but errors name it.
+        published[plan.guide.slug] = replace(edition, guide=plan.guide) if edition else None
     changed = [plan for plan in plans if published[plan.guide.slug] is None]
     jobs = [job for plan in changed for job in plan.jobs]
     total = sum(len(plan.jobs) + 1 for plan in plans)
