@@ -7,7 +7,10 @@ with one name are a bug, refused at once), with its SHA-256 taken as it is
 written, so the checksum manifest and the feed's sizes come from what was
 written, never from files read back. ``publish`` flushes it all to disk and
 switches each guide's folder in one step: a failed or killed build leaves
-the previous edition in place.
+the previous edition in place. A file the published edition already holds,
+still as it was written (record.py), with the bytes or from the inputs this
+build would write it with, is hard-linked into the staging folder rather
+than written again: linking adds a name, and never changes the published file.
 """
 
 from __future__ import annotations
