@@ -402,7 +402,7 @@ def cache_prune(cache_dir, dry_run):
     \b
     Examples:
       audio-guide cache prune --dry-run
-      audio-guide cache prune --cache-dir /srv/audio-guide/cache
+      audio-guide cache prune
     """
     from .publishing.record import prune
 

@@ -102,13 +102,23 @@ def _command_part(line: str) -> str:
     return line
 
 
+def _commands(ctx: click.Context):
+    """(name, command, its context) of every command, a group's own included (`cache prune`)."""
+    for name in main.list_commands(ctx):
+        command = main.get_command(ctx, name)
+        context = click.Context(command, parent=ctx, info_name=name)
+        yield name, command, context
+        if isinstance(command, click.Group):
+            for sub in command.list_commands(context):
+                subcommand = command.get_command(context, sub)
+                yield f"{name} {sub}", subcommand, click.Context(subcommand, parent=context, info_name=sub)
+
+
 def help_examples() -> list[tuple[str, str]]:
     ctx = click.Context(main, info_name="audio-guide")
     helps = [("audio-guide --help", main.get_help(ctx))]
-    for name in main.list_commands(ctx):
-        command = main.get_command(ctx, name)
-        text = command.get_help(click.Context(command, parent=ctx, info_name=name))
-        helps.append((f"audio-guide {name} --help", text))
+    for name, command, context in _commands(ctx):
+        helps.append((f"audio-guide {name} --help", command.get_help(context)))
     found = []
     for where, text in helps:
         description = text.split("\nOptions:")[0]
@@ -182,11 +192,10 @@ EXAMPLES, SKIPPED = collect()
 
 def test_the_examples_are_found():
     """The collection itself: a rule that stopped matching would leave the examples untested."""
-    ctx = click.Context(main)
+    ctx = click.Context(main, info_name="audio-guide")
     sources = {s for e in EXAMPLES for s in e.sources}
-    for name in main.list_commands(ctx):
-        command = main.get_command(ctx, name)
-        if "Examples:" in command.get_help(click.Context(command, parent=ctx, info_name=name)):
+    for name, command, context in _commands(ctx):
+        if "Examples:" in command.get_help(context):
             assert f"audio-guide {name} --help" in sources, f"no example found in {name}'s Examples: block"
     assert "audio-guide --help" in sources
     assert sum(s.startswith("README.md") for s in sources) >= 10
@@ -315,6 +324,14 @@ def check_check(example: Example, done, cwd: Path, played: Path | None) -> None:
         assert "heard back with" in done.stdout and "every sentence heard" in done.stdout
 
 
+def check_cache(example: Example, done, cwd: Path, played: Path | None) -> None:
+    assert done.stdout.startswith("Would remove " if "--dry-run" in example.argv else "Removed ")
+    assert "published guide folder" in done.stdout
+    # What the published editions were made from is all still there: a build elsewhere speaks nothing.
+    again = run(["build", "--out", "after-prune"], cwd)
+    assert again.returncode == 0 and "\n0 sections spoken" in again.stdout, again.stdout + again.stderr
+
+
 def check_import(example: Example, done, cwd: Path, played: Path | None) -> None:
     from audio_guide.reading.guides import read_guide
 
@@ -325,7 +342,7 @@ def check_import(example: Example, done, cwd: Path, played: Path | None) -> None
 
 
 CHECKS = {"build": check_build, "voices": check_voices, "say": check_say, "check": check_check,
-          "import": check_import}
+          "import": check_import, "cache": check_cache}
 
 
 def _documents(folder: Path) -> None:
@@ -417,8 +434,8 @@ def test_example_runs(example: Example, workspaces, request):
         env, played = request.getfixturevalue("fake_player")
     if example.command == "build":
         shutil.rmtree(cwd / example.params["out_dir"], ignore_errors=True)  # so what is there is new
-    elif example.command == "check":
-        _built(cwd, example.params["out_dir"])
+    elif example.command in ("check", "cache"):
+        _built(cwd, example.params.get("out_dir", Path("output")))
     done = run(example.argv, cwd, env)
     assert done.returncode == 0, f"{where} exited {done.returncode}:\n{done.stdout}{done.stderr}"
     if "--help" in example.argv:
