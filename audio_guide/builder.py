@@ -104,9 +104,10 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
     # Read before any speech, as the guides' identities are: a damaged file stops the build at once.
     podcasts = identity.load_site(options.content_dir.parent if options.site_dir is None else options.site_dir)
     inputs = {plan.guide.slug: fingerprint(plan, options.site, options.formats, base_url, podcasts) for plan in plans}
+    previous = {plan.guide.slug: record.read(options.cache_dir, options.out_dir / plan.guide.slug) for plan in plans}
     published: dict[str, Edition | None] = {}  # by guide: the edition left as published, if it is
     for plan in plans:
-        edition = record.unchanged(options.cache_dir, options.out_dir / plan.guide.slug, inputs[plan.guide.slug])
+        edition = previous[plan.guide.slug].unchanged(inputs[plan.guide.slug])
         # As read now: where the guide lies is no input to its folder, but errors name it.
         published[plan.guide.slug] = replace(edition, guide=plan.guide) if edition else None
     changed = [plan for plan in plans if published[plan.guide.slug] is None]
@@ -140,7 +141,7 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
     for plan in plans:
         slug = plan.guide.slug
         if published[slug] is None:
-            writer.may_link(slug, record.intact(options.cache_dir, options.out_dir / slug))
+            writer.may_link(slug, previous[slug].intact())
             entries = [rendered[job.key] for job in plan.jobs]
             cache = Cache(options.cache_dir)
             published[slug] = publish_guide(plan, entries, options.site, options.formats, cache, base_url,
@@ -178,6 +179,7 @@ def _base_url(given: str | None) -> str:
 def _plan(guide: Guide, options: BuildOptions) -> Plan:
     known = identity.load(guide)
     guide = identity.dated(guide, known)
+    identity.assign(known, guide)  # a new section's guid and date: its files, and the fingerprint, need them
     engine_name = options.engine or guide.voice.engine or options.default_engine
     try:
         engine = get_engine(engine_name)

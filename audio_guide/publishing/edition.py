@@ -66,7 +66,6 @@ def fingerprint(plan: Plan, site: Site, formats: frozenset[str], base_url: str,
     """The key of everything ``publish_guide`` makes the guide's folder from:
     two builds with one fingerprint publish the same bytes (publishing/record.py)."""
     guide = plan.guide
-    identity.assign(plan.identity, guide)
     return cache_key(dict(
         code=code_identity(), python=sys.version, ffmpeg=ffmpeg_version(),
         libraries=[library_version(name) for name in _LIBRARIES],
@@ -97,7 +96,6 @@ def publish_guide(plan: Plan, entries: list[Rendered], site: Site, formats: froz
     guide = plan.guide
     folder = _Folder(writer, guide.slug)
     guide_url = f"{base_url}{guide.slug}/"
-    identity.assign(plan.identity, guide)
     podcast_guid = _podcast_guid(plan, base_url, podcasts)
     folder.write(COVER_FILE, plan.cover)
     tags = dict(album=guide.title, artist=publisher(guide, site), language=guide.language,

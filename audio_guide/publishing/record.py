@@ -65,18 +65,6 @@ def _files(folder: Path) -> dict[str, list[int]]:
     return found
 
 
-def unchanged(cache_root: Path, folder: Path, inputs: str) -> Edition | None:
-    """The edition published in ``folder`` if it was made from ``inputs``
-    and every file in it is as that build left it; else None."""
-    try:
-        record = json.loads(_path(cache_root, folder).read_text(encoding="utf-8"))
-        if record["inputs"] != inputs or record["files"] != _files(folder):
-            return None
-        return from_plain(Edition, record["edition"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def save(cache_root: Path, folder: Path, inputs: str, edition: Edition, keys: set[str],
          made: dict[str, tuple[str, str | None]]) -> None:
     """Record ``folder`` as just published from ``inputs``, made from the
@@ -91,18 +79,43 @@ def save(cache_root: Path, folder: Path, inputs: str, edition: Edition, keys: se
     os.replace(tmp, path)  # a record torn by a power cut fails to parse, and is merely rebuilt
 
 
-def intact(cache_root: Path, folder: Path) -> dict[str, Made]:
-    """The files of ``folder`` still as recorded (the rest were touched
-    since, or never recorded), with their size, SHA-256 and key: what a
-    build may take as they are rather than write again."""
+@dataclass(frozen=True)
+class Previous:
+    """A guide folder's record, read once for both questions a build asks
+    of it. Each answer looks at the folder as it is when asked."""
+
+    folder: Path
+    record: dict  # empty when there is none, or it cannot be read
+
+    def unchanged(self, inputs: str) -> Edition | None:
+        """The edition published in the folder if it was made from ``inputs``
+        and every file in it is as that build left it; else None."""
+        try:
+            if self.record["inputs"] != inputs or self.record["files"] != _files(self.folder):
+                return None
+            return from_plain(Edition, self.record["edition"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def intact(self) -> dict[str, Made]:
+        """The files of the folder still as recorded (the rest were touched
+        since, or never recorded), with their size, SHA-256 and key: what a
+        build may take as they are rather than write again."""
+        try:
+            recorded, made = self.record["files"], self.record["made"]
+            return {name: Made(stat[0], *made[name]) for name, stat in _files(self.folder).items()
+                    if recorded.get(name) == stat and name in made}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
+
+
+def read(cache_root: Path, folder: Path) -> Previous:
+    """What the last build recorded of the guide folder ``folder``."""
     try:
         record = json.loads(_path(cache_root, folder).read_text(encoding="utf-8"))
-        recorded, made = record["files"], record["made"]
-        found = _files(folder)
-        return {name: Made(stat[0], *made[name]) for name, stat in found.items()
-                if recorded.get(name) == stat and name in made}
-    except (OSError, ValueError, KeyError, TypeError):
-        return {}
+    except (OSError, ValueError):
+        record = {}
+    return Previous(folder, record if isinstance(record, dict) else {})
 
 
 @dataclass(frozen=True)
