@@ -146,6 +146,11 @@ class _Folder:
         return self.writer.staged(f"{self.slug}/{relative}")
 
 
+# The guide's fields the handout prints (its sections' titles come with the episodes).
+_HANDOUT_FIELDS = ("slug", "title", "subtitle", "author", "publisher", "language", "description", "license",
+                   "copyright", "keywords", "published", "updated")
+
+
 def _write_handout(folder: _Folder, edition: Edition, cache: Cache) -> None:
     """The handout and its QR codes; the PDF from the cache when nothing it
     shows has changed: laying out a long guide's takes seconds."""
@@ -160,9 +165,12 @@ def _write_handout(folder: _Folder, edition: Edition, cache: Cache) -> None:
     site = edition.site
     # What the page shows (durations as printed, to the second), never where
     # the files lie: moving the content folder, or the logo, changes no
-    # handout, and nor does the owner's email, which it never prints.
+    # handout, and nor do the sections' words, the voice or the owner's
+    # email, which it never prints: an edited sentence redraws at most the
+    # lengths, in the layout found before.
+    guide = edition.guide
     shown = dict(pipeline=PIPELINE_VERSION, fpdf2=library_version("fpdf2"),
-                 guide=replace(edition.guide, path="", cover=None, key_lines=()),
+                 guide=[getattr(guide, name) for name in _HANDOUT_FIELDS],
                  site=replace(site, logo=file_sha256(Path(site.logo)) if site.logo else None, email=None),
                  url=url, feed=edition.feed_url, full=clock(edition.full.duration_ms),
                  episodes=[(e.number, e.section.title, clock(e.duration_ms)) for e in edition.episodes])

@@ -13,7 +13,7 @@ down only its own processes, which a timeout can kill.
 
 Where the platform can fork, each calling process (a build worker) starts
 one small server process that imports the engines and nothing else (forking
-a worker, with numpy and scipy mapped, costs ten times as much). The server
+a worker, with numpy mapped, costs ten times as much). The server
 keeps a template for each engine, voice, rate and environment it is asked
 for (the last few used): a process that starts the engine and loads the voice
 once (an engine whose voice takes long to load, Piper's a second, loads it
@@ -70,7 +70,7 @@ def speak_all(engine: str, voice: str, rate: int, texts: list[str], timeout: flo
 
 # The server: one small process per calling process, started on first use. It
 # imports the engines and nothing else, so that forking it is cheap (a build
-# worker, with numpy and scipy mapped, takes ten times as long to fork).
+# worker, with numpy mapped, takes ten times as long to fork).
 
 _server: dict = {}
 _asking = threading.Lock()

@@ -22,7 +22,6 @@ import json
 import multiprocessing
 import os
 import sys
-import threading
 from dataclasses import asdict, astuple, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -42,7 +41,7 @@ from .speech_cache import SPEECH_FORMAT, SUFFIX, decode_speech, encode_speech
 # 4: mastering makes up the loudness its limiter takes; 5: loudness measured through sosfilt (the last bit of
 # a few samples differs). Each utterance's speech has its own version (speech_cache.SPEECH_FORMAT), so a
 # bump here speaks nothing again.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"
 LEAD_IN_MS = 150  # silence before the first word, so no player clips it
 SILENCE_THRESHOLD = 300  # int16 amplitude under which a sample counts as silence
 MIN_MS_PER_WORD = 50  # anything faster than 1200 wpm is not speech
@@ -342,7 +341,6 @@ def _pool(workers: int):
     # Forked workers start at once with the audio stack already imported;
     # where fork is not the platform's way (macOS, Windows), spawn.
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    loudness.dsp()
     return multiprocessing.get_context(method).Pool(workers, initializer=die_with_parent, initargs=(os.getpid(),))
 
 
@@ -370,8 +368,6 @@ def render_all(
     is replaced.
     """
     results, stats, queue = split_cached(jobs, cache, progress)
-    if queue:  # mastering's library takes most of a second to import: meanwhile the first section is spoken
-        threading.Thread(target=loudness.dsp, daemon=True).start()
     attempts = {job.key: 0 for job in queue}
     failures: list[str] = []
     while queue:
