@@ -1,5 +1,7 @@
 """Mastering meets the podcast target on peaky speech too, measured by
-ffmpeg's EBU R128 meter (a second instrument, not our own)."""
+ffmpeg's EBU R128 meter (a second instrument, not our own); the meter reads
+the standard's test tone, and its filters equal a plain sample-by-sample
+run of them."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ import subprocess
 import wave
 
 import numpy as np
+import pytest
 
-from audio_guide.audio.loudness import PEAK_CEILING_DBFS, master
+from audio_guide.audio.loudness import (_CHUNK, PEAK_CEILING_DBFS, _filter, _k_weighting, _run_sections,
+                                        _running_mean, _running_min, integrated_loudness, master)
 
 from .conftest import require_tool
 
@@ -41,3 +45,31 @@ def test_mastering_makes_up_what_the_limiter_takes(tmp_path):
                              "-f", "null", "-"], capture_output=True, text=True, check=True).stderr
     integrated = float(re.findall(r"I:\s+(-?[\d.]+) LUFS", report)[-1])
     assert abs(integrated - -19.0) <= 0.3, integrated
+
+
+@pytest.mark.parametrize("rate", [16000, 22050, 24000, 48000])
+def test_a_full_scale_sine_reads_as_the_standard_says(rate):
+    """BS.1770: a 997 Hz sine at 0 dBFS in one channel reads -3.01 LKFS."""
+    t = np.arange(rate * 5) / rate
+    sine = np.sin(2 * np.pi * 997 * t).astype(np.float32)
+    assert abs(integrated_loudness(sine, rate) - -3.01) < 0.05
+    assert abs(integrated_loudness(sine * np.float32(0.1), rate) - -23.01) < 0.05
+
+
+def test_the_block_filter_equals_the_filters_run_sample_by_sample():
+    """Across blocks and chunks, and from a state carried between them."""
+    rate = 22050
+    sections = _k_weighting(rate)
+    x = np.random.default_rng(3).standard_normal(_CHUNK + 1000).astype(np.float32) * np.float32(0.1)
+    x[5000:9000] = 0
+    expected, _ = _run_sections(sections, x.astype(np.float64).tolist(), [0.0] * 4)
+    assert np.abs(_filter(sections, x) - np.array(expected)).max() < 1e-6
+
+
+@pytest.mark.parametrize("length", [1, 5, 440, 441, 442, 5000])
+def test_the_limiters_running_minimum_and_mean_take_each_samples_neighbours(length):
+    window = 441
+    x = np.random.default_rng(length).random(length).astype(np.float32)
+    neighbours = np.lib.stride_tricks.sliding_window_view(np.pad(x, window // 2, mode="edge"), window)
+    assert np.array_equal(_running_min(x, window), neighbours.min(axis=1))
+    assert np.allclose(_running_mean(x, window), neighbours.mean(axis=1, dtype=np.float64), atol=1e-6)
