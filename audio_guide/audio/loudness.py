@@ -75,8 +75,23 @@ def _block_matrices(sections) -> tuple[np.ndarray, ...]:
     return tuple(np.array(m) for m in (by_input, leaves, by_state, carries))
 
 
+@functools.lru_cache(maxsize=None)
+def _blas():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def _filter(sections, x: np.ndarray) -> np.ndarray:
     """``x`` through the second-order ``sections`` in cascade, as float32."""
+    # numpy's BLAS would spread these small products over every core and keep
+    # its threads spinning between them, on the cores that speech and
+    # encoding need (a fifth of a build's CPU): one thread, and only here.
+    with _blas().limit(limits=1, user_api="blas"):
+        return _filter_blocks(sections, x)
+
+
+def _filter_blocks(sections, x: np.ndarray) -> np.ndarray:
     by_input, leaves, by_state, carries = _block_matrices(sections)
     out = np.empty(len(x), np.float32)
     state = np.zeros(len(carries))

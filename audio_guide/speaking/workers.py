@@ -16,6 +16,7 @@ incremental build equals a clean one.
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import hashlib
 import json
@@ -271,6 +272,12 @@ def render(job: Job, cache: Cache, speech_timeout: float, parallel: int = 1) -> 
     engine state in a process of its own (isolation.py), so the
     section sounds the same whichever utterances were cached.
     """
+    return _finished(*_master(job, cache, speech_timeout, parallel))
+
+
+def _master(job: Job, cache: Cache, speech_timeout: float, parallel: int) -> tuple[Callable[[], None], int]:
+    """A section spoken and mastered; returns what encodes and caches it,
+    and the engine calls made."""
     speeches, calls = _speak(job, cache, speech_timeout, parallel)
     pieces, spoken, rate, offset = [], [], None, 0
     for utterance, speech in zip(job.utterances, speeches):
@@ -289,23 +296,34 @@ def render(job: Job, cache: Cache, speech_timeout: float, parallel: int = 1) -> 
         pieces += [pcm, pause]
         offset += len(pcm) + len(pause)
     mastered = loudness.master(np.concatenate(pieces), rate)
-    files = {"mp3": codecs.encode_mp3(mastered, rate)}
-    if job.aac:
-        files["aac"] = codecs.encode_aac(mastered, rate)
-    cache.put(job.key, files, {
-        "duration_ms": len(mastered) * 1000 // rate,
-        "spoken": spoken,
-        "engine_version": job.engine_version,
-        "frames": {kind: astuple(codecs.find_frames(data, kind)) for kind, data in files.items()},
-    })
+
+    def finish():
+        files = {"mp3": codecs.encode_mp3(mastered, rate)}
+        if job.aac:
+            files["aac"] = codecs.encode_aac(mastered, rate)
+        cache.put(job.key, files, {
+            "duration_ms": len(mastered) * 1000 // rate,
+            "spoken": spoken,
+            "engine_version": job.engine_version,
+            "frames": {kind: astuple(codecs.find_frames(data, kind)) for kind, data in files.items()},
+        })
+    return finish, calls
+
+
+def _finished(finish: Callable[[], None], calls: int) -> int:
+    finish()
     return calls
 
 
 def _render_in_worker(job: Job, cache_root: str, speech_timeout: float, parallel: int = 1):
     """Worker entry: errors travel back as text, since not every exception
     can be pickled."""
+    return _reported(lambda: render(job, Cache(cache_root), speech_timeout, parallel))
+
+
+def _reported(work: Callable[[], object]) -> tuple[str, object]:
     try:
-        return "ok", render(job, Cache(cache_root), speech_timeout, parallel)
+        return "ok", work()
     except AudioGuideError as exc:
         return "error", str(exc)
     except Exception as exc:  # an engine's own failure: report it, the parent retries
@@ -313,24 +331,51 @@ def _render_in_worker(job: Job, cache_root: str, speech_timeout: float, parallel
 
 
 class _InProcess:
-    """The Pool interface, run here and now: one worker needs no process of
-    its own (the engine still gets one), and saves starting one."""
+    """The Pool interface for ``_render_in_worker``, run here, each section
+    when its result is asked for: one worker needs no process of its own (the
+    engine still gets one), and saves starting one. While a section is
+    encoded (by ffmpeg, a process of its own, on another core) the next one
+    is spoken and mastered; no more than that one waits to be encoded, so
+    memory stays that of two sections."""
 
-    class _Done:
-        def __init__(self, value):
-            self.value = value
+    class _Result:
+        def __init__(self, pool: "_InProcess", index: int):
+            self._pool, self._index = pool, index
+            self.encoded: concurrent.futures.Future | None = None  # set once mastered
 
         def ready(self):
-            return True
+            return self.encoded is not None and self.encoded.done()
 
         def get(self, timeout=None):
-            return self.value
+            self._pool._master_through(self._index + 1)
+            return self.encoded.result()
+
+    def __init__(self):
+        self._asked: list[tuple[tuple, _InProcess._Result]] = []
+        self._mastered = 0  # how many of them
+        self._encoder = concurrent.futures.ThreadPoolExecutor(1)
 
     def apply_async(self, function, args):
-        return self._Done(function(*args))
+        assert function is _render_in_worker
+        result = self._Result(self, len(self._asked))
+        self._asked.append((args, result))
+        return result
+
+    def _master_through(self, index: int) -> None:
+        while self._mastered <= min(index, len(self._asked) - 1):
+            (job, cache_root, speech_timeout, parallel), result = self._asked[self._mastered]
+            status, value = _reported(lambda: _master(job, Cache(cache_root), speech_timeout, parallel))
+            if self._mastered:
+                self._asked[self._mastered - 1][1].encoded.result()  # one section waits, no more
+            if status == "ok":
+                result.encoded = self._encoder.submit(_reported, functools.partial(_finished, *value))
+            else:
+                result.encoded = concurrent.futures.Future()
+                result.encoded.set_result((status, value))
+            self._mastered += 1
 
     def terminate(self):
-        pass
+        self._encoder.shutdown(wait=True)
 
     close = join = terminate
 
