@@ -63,7 +63,7 @@ def test_the_block_filter_equals_the_filters_run_sample_by_sample():
     x = np.random.default_rng(3).standard_normal(_CHUNK + 1000).astype(np.float32) * np.float32(0.1)
     x[5000:9000] = 0
     expected, _ = _run_sections(sections, x.astype(np.float64).tolist(), [0.0] * 4)
-    assert np.abs(_filter(sections, x) - np.array(expected)).max() < 1e-6
+    assert np.abs(_filter(sections, x) - np.array(expected)).max() < 1e-5  # float32's rounding, not more
 
 
 @pytest.mark.parametrize("length", [1, 5, 440, 441, 442, 5000])

@@ -45,8 +45,9 @@ def _k_weighting(rate: int) -> tuple[tuple[float, ...], ...]:
 
 # The filter runs a block of samples at a time, as matrix products: numpy
 # alone (no second library to import, which took most of a second) and as
-# fast as a compiled loop over samples. Within a chunk, each block's state
-# comes from the one before by a prefix scan, in float64.
+# fast as a compiled loop over samples. The products are in float32, like the
+# audio; the state each block starts in comes from the one before by a prefix
+# scan, in float64 (the high-pass's poles lie close to 1).
 _BLOCK = 32
 _CHUNK = 1 << 16  # samples: bounds the float64 work arrays whatever the length
 
@@ -72,7 +73,8 @@ def _block_matrices(sections) -> tuple[np.ndarray, ...]:
     order = 2 * len(sections)
     by_input, leaves = zip(*(_run_sections(sections, row, [0.0] * order) for row in np.eye(_BLOCK)))
     by_state, carries = zip(*(_run_sections(sections, [0.0] * _BLOCK, row) for row in np.eye(order)))
-    return tuple(np.array(m) for m in (by_input, leaves, by_state, carries))
+    return (np.array(by_input, np.float32), np.array(leaves, np.float32), np.array(by_state, np.float32),
+            np.array(carries))
 
 
 @functools.lru_cache(maxsize=None)
@@ -98,7 +100,7 @@ def _filter_blocks(sections, x: np.ndarray) -> np.ndarray:
     for start in range(0, len(x), _CHUNK):
         part = x[start:start + _CHUNK]
         blocks = -(-len(part) // _BLOCK)
-        u = np.zeros(blocks * _BLOCK)
+        u = np.zeros(blocks * _BLOCK, np.float32)
         u[:len(part)] = part
         u = u.reshape(blocks, _BLOCK)
         # The state entering each block: the chunk's first, then each block's own
@@ -109,7 +111,9 @@ def _filter_blocks(sections, x: np.ndarray) -> np.ndarray:
         while step <= blocks:
             states[step:] += states[:-step] @ power
             step, power = 2 * step, power @ power
-        out[start:start + len(part)] = (u @ by_input + states[:-1] @ by_state).ravel()[:len(part)]
+        y = u @ by_input
+        y += states[:-1].astype(np.float32) @ by_state
+        out[start:start + len(part)] = y.ravel()[:len(part)]
         state = states[-1]
     return out
 
@@ -121,7 +125,10 @@ def integrated_loudness(x: np.ndarray, rate: int) -> float:
     """BS.1770-4 gated integrated loudness of mono float audio in [-1, 1]."""
     # Noise at -140 dBFS (the same every time) keeps the filter out of
     # denormal numbers in silences, which are many times slower to compute.
-    weighted = _filter(_k_weighting(rate), x + np.resize(_DITHER, len(x)))
+    dithered = x.copy()
+    for start in range(0, len(x), len(_DITHER)):
+        dithered[start:start + len(_DITHER)] += _DITHER[:len(x) - start]
+    weighted = _filter(_k_weighting(rate), dithered)
     step = rate // 10  # 400 ms blocks overlapping by 75%
     steps = len(weighted) // step
     if steps < 4:
@@ -137,7 +144,8 @@ def integrated_loudness(x: np.ndarray, rate: int) -> float:
 
 
 def _edge_padded(x: np.ndarray, window: int) -> np.ndarray:
-    return np.pad(x, window // 2, mode="edge")
+    edge = window // 2
+    return np.concatenate((np.full(edge, x[0], x.dtype), x, np.full(edge, x[-1], x.dtype)))
 
 
 def _running_min(x: np.ndarray, window: int) -> np.ndarray:
