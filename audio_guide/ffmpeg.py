@@ -6,9 +6,11 @@ points at another build (a system install, say).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import subprocess
+import tempfile
 
 from .errors import ToolError
 
@@ -32,13 +34,37 @@ def ffmpeg_version() -> str:
 
 
 def run_ffmpeg(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    """Run ffmpeg quietly; a failure becomes a ToolError carrying its own words."""
+    """Run ffmpeg quietly; a failure becomes a ToolError carrying its own words.
+
+    Its input, output and messages go through files in memory, not pipes: a
+    pipe is fed by this process 4 KB at a time, and where another thread
+    holds the interpreter (the next section being mastered) ffmpeg would wait
+    for each piece."""
     command = [ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
-    try:
-        done = subprocess.run(command, input=stdin, capture_output=True)
-    except OSError as exc:
-        raise ToolError(f"cannot run ffmpeg ({command[0]}): {exc}") from None
+    with _in_memory(stdin) as given, _in_memory() as out, _in_memory() as err:
+        try:
+            returncode = subprocess.run(command, stdin=given if given else subprocess.DEVNULL,
+                                        stdout=out, stderr=err).returncode
+        except OSError as exc:
+            raise ToolError(f"cannot run ffmpeg ({command[0]}): {exc}") from None
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(command, returncode, out.read(), err.read())
     if done.returncode != 0:
         detail = done.stderr.decode(errors="replace").strip().splitlines()
         raise ToolError(f"ffmpeg failed: {detail[-1] if detail else 'exit ' + str(done.returncode)}")
     return done
+
+
+def _in_memory(data: bytes | None = b""):
+    """An anonymous file holding ``data`` (None: no file), read from its
+    start; in memory where the system offers it (Linux), else a temporary file."""
+    if data is None:
+        return contextlib.nullcontext()
+    if hasattr(os, "memfd_create"):
+        f = open(os.memfd_create("audio-guide-ffmpeg", os.MFD_CLOEXEC), "w+b")
+    else:
+        f = tempfile.TemporaryFile()
+    f.write(data)
+    f.seek(0)
+    return f
