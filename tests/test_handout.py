@@ -27,7 +27,7 @@ from audio_guide.publishing import handout
 from audio_guide.publishing.handout import render_handout
 from audio_guide.publishing.qr import page_url, qr_png, qr_svg
 from audio_guide.publishing.typesetting import printable, wrap_address
-from audio_guide.model import Site
+from audio_guide.model import Guide, Site
 
 from .conftest import CONTENT, ROOT
 
@@ -372,6 +372,22 @@ def test_addresses_wrap_after_a_slash():
     for n in (5, 9, 17, 30):
         lines = wrap_address(url, fits(n))
         assert "".join(lines) == url and all(len(line) <= n for line in lines)
+
+
+def test_what_the_handout_never_prints_leaves_it_as_it_was(edition):
+    """Its cache is keyed on the guide's fields it prints (publishing/edition.py),
+    so that an edited sentence reuses its layout: every field of a guide is
+    either among those, or shown here to leave the page byte for byte as it was."""
+    from audio_guide.publishing.edition import _HANDOUT_FIELDS
+
+    unprinted = {"path", "cover", "voice", "sections", "key_lines"}
+    assert {f.name for f in dataclasses.fields(Guide)} == set(_HANDOUT_FIELDS) | unprinted
+    guide = edition.guide
+    other = dataclasses.replace(
+        guide, path="elsewhere/guide.md", cover="other.jpg", key_lines=(("title", 9),),
+        voice=dataclasses.replace(guide.voice, name="other", rate=101),
+        sections=tuple(dataclasses.replace(s, chapters=s.chapters[:1], line=s.line + 7) for s in guide.sections))
+    assert render_handout(dataclasses.replace(edition, guide=other)) == render_handout(edition)
 
 
 def test_handout_module_names_its_layout():

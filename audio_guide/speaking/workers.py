@@ -40,8 +40,8 @@ from .speech_cache import SPEECH_FORMAT, SUFFIX, decode_speech, encode_speech
 
 # 2: utterances spoken from pristine state, per-utterance cache; 3: word offsets in characters;
 # 4: mastering makes up the loudness its limiter takes; 5: loudness measured through sosfilt (the last bit of
-# a few samples differs). Each utterance's speech has its own version (speech_cache.SPEECH_FORMAT), so a
-# bump here speaks nothing again.
+# a few samples differs); 6: the loudness and limiter filters in numpy, a block at a time. Each utterance's
+# speech has its own version (speech_cache.SPEECH_FORMAT), so a bump here speaks nothing again.
 PIPELINE_VERSION = "6"
 LEAD_IN_MS = 150  # silence before the first word, so no player clips it
 SILENCE_THRESHOLD = 300  # int16 amplitude under which a sample counts as silence
@@ -272,10 +272,11 @@ def render(job: Job, cache: Cache, speech_timeout: float, parallel: int = 1) -> 
     engine state in a process of its own (isolation.py), so the
     section sounds the same whichever utterances were cached.
     """
-    return _finished(*_master(job, cache, speech_timeout, parallel))
+    return _finished(*_spoken_and_mastered(job, cache, speech_timeout, parallel))
 
 
-def _master(job: Job, cache: Cache, speech_timeout: float, parallel: int) -> tuple[Callable[[], None], int]:
+def _spoken_and_mastered(job: Job, cache: Cache, speech_timeout: float,
+                         parallel: int) -> tuple[Callable[[], None], int]:
     """A section spoken and mastered; returns what encodes and caches it,
     and the engine calls made."""
     speeches, calls = _speak(job, cache, speech_timeout, parallel)
@@ -364,7 +365,8 @@ class _InProcess:
     def _master_through(self, index: int) -> None:
         while self._mastered <= min(index, len(self._asked) - 1):
             (job, cache_root, speech_timeout, parallel), result = self._asked[self._mastered]
-            status, value = _reported(lambda: _master(job, Cache(cache_root), speech_timeout, parallel))
+            status, value = _reported(
+                lambda: _spoken_and_mastered(job, Cache(cache_root), speech_timeout, parallel))
             if self._mastered:
                 self._asked[self._mastered - 1][1].encoded.result()  # one section waits, no more
             if status == "ok":
@@ -413,6 +415,9 @@ def render_all(
     is replaced.
     """
     results, stats, queue = split_cached(jobs, cache, progress)
+    # The longest first: the last ones to finish are then short, and no
+    # worker waits long, idle, for another's.
+    queue.sort(key=lambda job: -sum(len(u.speech) for u in job.utterances))
     attempts = {job.key: 0 for job in queue}
     failures: list[str] = []
     while queue:
