@@ -9,6 +9,7 @@ edition in place.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,7 @@ from .model import Edition, Guide, Site
 from .publishing.cover import load_cover, make_cover
 from .publishing.lettering import identity as lettering_identity
 from .publishing import record
-from .publishing.edition import Plan, fingerprint, publish_guide, write_top_level
+from .publishing.edition import Plan, fingerprint, lay_out_handout, publish_guide, write_top_level
 from .publishing.writer import Writer
 from .reading import identity, lexicon
 from .reading.base_url import parse as parse_base_url
@@ -124,17 +125,23 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
         if published[plan.guide.slug]:
             done[0] += 1 + len(plan.jobs)
             progress(done[0], total, f"unchanged: {plan.guide.slug}")
-    if not jobs:
-        rendered, stats = {}, SynthStats()
-    elif cluster is not None:
-        rendered, stats = cluster.render_all(jobs, Cache(options.cache_dir), options.timeout, on_job)
-    else:
-        # By default a worker per core; an engine whose voice is loaded once and
-        # shared by speakers forked on every core wants one worker (each would
-        # hold its own copy).
-        shared = any(get_engine(job.engine).one_worker for job in jobs)
-        workers = options.jobs or (1 if shared else os.cpu_count() or 1)
-        rendered, stats = render_all(jobs, Cache(options.cache_dir), workers, options.timeout, on_job)
+    # While the sections are rendered (in other processes), this one lays the handouts out.
+    with concurrent.futures.ThreadPoolExecutor(1) as ahead:
+        handouts = [ahead.submit(lay_out_handout, plan, options.site, base_url, podcasts, Cache(options.cache_dir))
+                    for plan in changed]
+        if not jobs:
+            rendered, stats = {}, SynthStats()
+        elif cluster is not None:
+            rendered, stats = cluster.render_all(jobs, Cache(options.cache_dir), options.timeout, on_job)
+        else:
+            # By default a worker per core; an engine whose voice is loaded once and
+            # shared by speakers forked on every core wants one worker (each would
+            # hold its own copy).
+            shared = any(get_engine(job.engine).one_worker for job in jobs)
+            workers = options.jobs or (1 if shared else os.cpu_count() or 1)
+            rendered, stats = render_all(jobs, Cache(options.cache_dir), workers, options.timeout, on_job)
+    for handout in handouts:
+        handout.result()
     result = BuildResult(stats=stats, out_dir=options.out_dir,
                          unchanged=[slug for slug, edition in published.items() if edition])
     used = {}

@@ -390,6 +390,15 @@ def test_what_the_handout_never_prints_leaves_it_as_it_was(edition):
     assert render_handout(dataclasses.replace(edition, guide=other)) == render_handout(edition)
 
 
+def test_the_layout_found_before_the_lengths_are_known_is_the_one_they_get(edition):
+    """A build lays the handout out while its sections are rendered, every
+    length unknown (0:00), then draws it once in that layout."""
+    for shown in (edition, long_edition(edition)):
+        episodes = tuple(dataclasses.replace(e, duration_ms=0) for e in shown.episodes)
+        unknown = dataclasses.replace(shown, episodes=episodes, full=dataclasses.replace(shown.full, duration_ms=0))
+        assert handout.find_layout(unknown) == handout.lay_out(shown)[1]
+
+
 def test_handout_module_names_its_layout():
     assert handout.__doc__ and "A4" in handout.__doc__ and "Letter" in handout.__doc__
     assert handout.BOTTOM <= 279.4 - 15 and handout.TOP >= 15 + (297 - 279.4) / 2

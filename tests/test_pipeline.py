@@ -39,6 +39,14 @@ def test_two_clean_builds_give_identical_bytes(edition, tmp_path):
     assert all(first[name] == second[name] for name in first)
 
 
+def test_the_published_handout_is_the_one_a_whole_layout_search_draws(edition):
+    from audio_guide.publishing.handout import render_handout
+
+    result, options = edition
+    for published in result.editions:
+        assert (options.out_dir / published.guide.slug / "handout.pdf").read_bytes() == render_handout(published)
+
+
 def files(folder):
     """Every file under ``folder``: (inode, mtime in ns, size), which any rewrite changes."""
     return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns, p.stat().st_size)

@@ -95,8 +95,6 @@ def publish_guide(plan: Plan, entries: list[Rendered], site: Site, formats: froz
     read-along book)."""
     guide = plan.guide
     folder = _Folder(writer, guide.slug)
-    guide_url = f"{base_url}{guide.slug}/"
-    podcast_guid = _podcast_guid(plan, base_url, podcasts)
     folder.write(COVER_FILE, plan.cover)
     tags = dict(album=guide.title, artist=publisher(guide, site), language=guide.language,
                 copyright=guide.copyright or guide.license, description=guide.description,
@@ -104,11 +102,9 @@ def publish_guide(plan: Plan, entries: list[Rendered], site: Site, formats: froz
     episodes = tuple(_write_episode(folder, plan, n, entry, tags)
                      for n, entry in enumerate(entries, start=1))
     full = _write_full_edition(folder, guide, entries, episodes, tags, "m4b" in formats)
-    logo = None
-    if site.logo:  # published beside the page, which links it by a relative path
-        logo = logo_file(site.logo)
-        folder.write(logo, Path(site.logo).read_bytes())
-    edition = Edition(guide, guide_url, podcast_guid, plan.voice, plan.rate, COVER_FILE, episodes, full, site, logo)
+    edition = _edition(plan, site, base_url, podcasts, episodes, full)
+    if edition.logo:  # published beside the page, which links it by a relative path
+        folder.write(edition.logo, Path(site.logo).read_bytes())
     if "epub" in formats:  # the book holds the episodes, cover and logo as written above
         name = book(guide.slug)
         with folder.by_tool(name) as target:
@@ -119,6 +115,29 @@ def publish_guide(plan: Plan, entries: list[Rendered], site: Site, formats: froz
     folder.write(FEED_FILE, feed.rss(edition))
     folder.write(MANIFEST_FILE, manifest.render(writer.written_in(guide.slug)))
     return edition
+
+
+def _edition(plan: Plan, site: Site, base_url: str, podcasts: identity.SiteIdentity,
+             episodes: tuple[Episode, ...], full: FullEdition) -> Edition:
+    guide = plan.guide
+    return Edition(guide, f"{base_url}{guide.slug}/", _podcast_guid(plan, base_url, podcasts), plan.voice, plan.rate,
+                   COVER_FILE, episodes, full, site, logo_file(site.logo) if site.logo else None)
+
+
+def lay_out_handout(plan: Plan, site: Site, base_url: str, podcasts: identity.SiteIdentity, cache: Cache) -> None:
+    """Find the guide's handout layout before its sections are rendered, to
+    run beside them: the layout depends on everything the handout prints but
+    the lengths (a column of fixed width), and finding a long guide's takes
+    a second, which publishing then saves (it draws the handout once)."""
+    sections = enumerate(plan.guide.sections, start=1)
+    unrendered = tuple(Episode(n, section, *plan.identity.episode(section.id), EpisodeFiles.for_section(n, section.id),
+                               0, 0, (), ()) for n, section in sections)
+    edition = _edition(plan, site, base_url, podcasts, unrendered, FullEdition("", 0, 0, (), None))
+    key = _layout_key(_handout_shown(edition))
+    if cache.get_file(key, "layout") is None:
+        from . import handout
+
+        cache.put_file(key, "layout", json.dumps(handout.find_layout(edition)).encode())
 
 
 class _Folder:
@@ -162,30 +181,37 @@ def _write_handout(folder: _Folder, edition: Edition, cache: Cache) -> None:
     url = qr.page_url(edition)
     folder.write(QR_PNG_FILE, qr.qr_png(url))
     folder.write(QR_SVG_FILE, qr.qr_svg(url, edition.guide.language))
-    site = edition.site
-    # What the page shows (durations as printed, to the second), never where
-    # the files lie: moving the content folder, or the logo, changes no
-    # handout, and nor do the sections' words, the voice or the owner's
-    # email, which it never prints: an edited sentence redraws at most the
-    # lengths, in the layout found before.
-    guide = edition.guide
-    shown = dict(pipeline=PIPELINE_VERSION, fpdf2=library_version("fpdf2"),
-                 guide=[getattr(guide, name) for name in _HANDOUT_FIELDS],
-                 site=replace(site, logo=file_sha256(Path(site.logo)) if site.logo else None, email=None),
-                 url=url, feed=edition.feed_url, full=clock(edition.full.duration_ms),
-                 episodes=[(e.number, e.section.title, clock(e.duration_ms)) for e in edition.episodes])
+    shown = _handout_shown(edition)
     key = cache_key(shown)
     pdf = cache.get_file(key, "pdf")
     if pdf is None:
         from . import handout
 
-        # The layout, found once for what the handout shows but its durations.
-        laid_out = cache_key({**shown, "full": None, "episodes": [e[:2] for e in shown["episodes"]]})
+        laid_out = _layout_key(shown)
         layout = json.loads(cache.get_file(laid_out, "layout") or "null")
         pdf, layout = handout.lay_out(edition, tuple(layout) if layout else None)
         cache.put_file(laid_out, "layout", json.dumps(layout).encode())
         cache.put_file(key, "pdf", pdf)
     folder.write(HANDOUT_FILE, pdf)
+
+
+def _handout_shown(edition: Edition) -> dict:
+    """What the handout shows (durations as printed, to the second), never
+    where the files lie: moving the content folder, or the logo, changes no
+    handout, and nor do the sections' words, the voice or the owner's email,
+    which it never prints: an edited sentence redraws at most the lengths,
+    in the layout found before."""
+    site = edition.site
+    return dict(pipeline=PIPELINE_VERSION, fpdf2=library_version("fpdf2"),
+                guide=[getattr(edition.guide, name) for name in _HANDOUT_FIELDS],
+                site=replace(site, logo=file_sha256(Path(site.logo)) if site.logo else None, email=None),
+                url=edition.url(""), feed=edition.feed_url, full=clock(edition.full.duration_ms),
+                episodes=[(e.number, e.section.title, clock(e.duration_ms)) for e in edition.episodes])
+
+
+def _layout_key(shown: dict) -> str:
+    """The layout's: everything the handout shows but its durations."""
+    return cache_key({**shown, "full": None, "episodes": [e[:2] for e in shown["episodes"]]})
 
 
 def _write_episode(folder: _Folder, plan: Plan, number: int, entry: Rendered, tags: dict) -> Episode:

@@ -138,34 +138,45 @@ def lay_out(edition: Edition, layout: tuple[float, int] | None = None) -> tuple[
     differed only in the durations it printed (which take a column of fixed
     width), is tried first: one render rather than several."""
     with tempfile.TemporaryDirectory(prefix="audio-guide-fonts-") as folder:
-        fonts = write_fonts(Path(folder))
-        if layout:
-            sheet, fits = _render(edition, fonts, *layout)
-            if fits:
-                return bytes(sheet.pdf.output()), layout
-        sections = len(edition.episodes)
-        sheet, fits = _render(edition, fonts, SCALES[-1], sections)
-        if fits:  # the largest type at which everything fits: larger type never takes less room
-            low, high = 0, len(SCALES) - 1  # SCALES[high] fits; is a larger one (lower index) fit too?
-            while low < high:
-                middle = (low + high) // 2
-                larger, fits = _render(edition, fonts, SCALES[middle], sections)
-                if fits:
-                    sheet, high = larger, middle
-                else:
-                    low = middle + 1
-        else:  # even the smallest type is too large: the most sections that fit. A row takes the
-            # same room whatever follows it, so the full list says how many could fit with the
-            # total under them; with the note of how many more there are, that many fit or one
-            # or two fewer do (a long guide's render takes half a second: fewer than a search).
-            room = sheet.limit - (sheet.flow_end - sheet.row_bottoms[-1])
-            shown = sum(1 for bottom in sheet.row_bottoms if bottom <= room)
-            while True:
-                sheet, fits = _render(edition, fonts, SCALES[-1], shown)
-                if fits or shown == 0:
-                    break
-                shown -= 1
+        sheet = _laid_out(edition, write_fonts(Path(folder)), layout)
         return bytes(sheet.pdf.output()), (sheet.scale, len(sheet.row_bottoms))
+
+
+def find_layout(edition: Edition) -> tuple[float, int]:
+    """The layout ``lay_out`` would find for ``edition``, without the PDF."""
+    with tempfile.TemporaryDirectory(prefix="audio-guide-fonts-") as folder:
+        sheet = _laid_out(edition, write_fonts(Path(folder)), None)
+        return sheet.scale, len(sheet.row_bottoms)
+
+
+def _laid_out(edition: Edition, fonts, layout: tuple[float, int] | None) -> "_Sheet":
+    if layout:
+        sheet, fits = _render(edition, fonts, *layout)
+        if fits:
+            return sheet
+    sections = len(edition.episodes)
+    sheet, fits = _render(edition, fonts, SCALES[-1], sections)
+    if fits:  # the largest type at which everything fits: larger type never takes less room
+        low, high = 0, len(SCALES) - 1  # SCALES[high] fits; is a larger one (lower index) fit too?
+        while low < high:
+            middle = (low + high) // 2
+            larger, fits = _render(edition, fonts, SCALES[middle], sections)
+            if fits:
+                sheet, high = larger, middle
+            else:
+                low = middle + 1
+    else:  # even the smallest type is too large: the most sections that fit. A row takes the
+        # same room whatever follows it, so the full list says how many could fit with the
+        # total under them; with the note of how many more there are, that many fit or one
+        # or two fewer do (a long guide's render takes half a second: fewer than a search).
+        room = sheet.limit - (sheet.flow_end - sheet.row_bottoms[-1])
+        shown = sum(1 for bottom in sheet.row_bottoms if bottom <= room)
+        while True:
+            sheet, fits = _render(edition, fonts, SCALES[-1], shown)
+            if fits or shown == 0:
+                break
+            shown -= 1
+    return sheet
 
 
 # --- Layout --------------------------------------------------------------------
