@@ -12,7 +12,9 @@ espeak-ng (the default engine's voice) and then, when it is installed, Piper:
   with the pipeline's settings. A build has to do at least this, so
   cold/floor says what planning, isolation, mastering, per-section encoding,
   caching and publishing cost on top. For Piper the floor is its own
-  ``PiperVoice.synthesize``, onnxruntime using every core as it does by default;
+  ``PiperVoice.synthesize``, onnxruntime using every core as it does by default.
+  espeak-ng's floor is run twice and the faster run counts: a noisy machine
+  only ever slows a run down, and a slow floor would flatter the builds;
 * cold builds with empty cache and output folders: espeak-ng with jobs=1
   (target <= 1.3 x floor) and jobs=2 (<= 0.9 x); Piper with its default (one
   worker whose speakers share one voice) and a worker per core (<= 1.1 x);
@@ -283,6 +285,9 @@ RUNS = {
     "piper": [("default: one worker, speaking on every core", 0, 1.1), ("a worker per core", -1, 1.1)],
 }
 MEMORY_MB = {"espeak-ng": 300, "piper": 800}
+# Runs of the raw floor, of which the faster counts. Piper's takes minutes,
+# and its targets are far from its figures.
+FLOOR_RUNS = {"espeak-ng": 2, "piper": 1}
 UNCHANGED_S = 0.5  # an unchanged rebuild, in seconds
 EDIT_SHARE = 0.05  # a one-sentence edit, as a share of the cold build
 
@@ -295,10 +300,15 @@ def engine_rows(tmp: Path, engine: str, copies: int) -> tuple[list[str], dict]:
     guide = make_guide(copies, folder)
     content = guide.parent.parent
     build_engine = "pyttsx3" if engine == "espeak-ng" else engine  # the default engine speaks through espeak-ng
-    floor = child("floor", guide_path=str(guide), mp3=str(folder / "floor.mp3"), engine=engine)
+    # Noise only ever slows a run down: the floor is the faster of FLOOR_RUNS runs.
+    floors = [child("floor", guide_path=str(guide), mp3=str(folder / "floor.mp3"), engine=engine)
+              for _ in range(FLOOR_RUNS[engine])]
+    floor = min(floors, key=lambda run: run["seconds"])
     f = floor["seconds"]
     speaker = "espeak-ng" if engine == "espeak-ng" else "PiperVoice.synthesize (all cores)"
-    rows = [row(f"**{engine}** raw floor: {speaker} + one MP3 encode", f"{f:.1f}"),
+    seen = ", ".join(f"{run['seconds']:.1f}" for run in floors)
+    runs_seen = f" (the faster of {seen})" if len(floors) > 1 else ""
+    rows = [row(f"**{engine}** raw floor: {speaker} + one MP3 encode{runs_seen}", f"{f:.1f}"),
             row("peak RSS, raw floor (one process)", f"{floor['parent_mb']:.0f} MB")]
     runs = []
     for label, jobs, target in RUNS[engine]:
