@@ -9,7 +9,6 @@ edition in place.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import os
 from dataclasses import dataclass, field, replace
@@ -125,23 +124,23 @@ def _build(options: BuildOptions, progress: Progress, base_url: str, writer: Wri
         if published[plan.guide.slug]:
             done[0] += 1 + len(plan.jobs)
             progress(done[0], total, f"unchanged: {plan.guide.slug}")
-    # While the sections are rendered (in other processes), this one lays the handouts out.
-    with concurrent.futures.ThreadPoolExecutor(1) as ahead:
-        handouts = [ahead.submit(lay_out_handout, plan, options.site, base_url, podcasts, Cache(options.cache_dir))
-                    for plan in changed]
-        if not jobs:
-            rendered, stats = {}, SynthStats()
-        elif cluster is not None:
-            rendered, stats = cluster.render_all(jobs, Cache(options.cache_dir), options.timeout, on_job)
-        else:
-            # By default a worker per core; an engine whose voice is loaded once and
-            # shared by speakers forked on every core wants one worker (each would
-            # hold its own copy).
-            shared = any(get_engine(job.engine).one_worker for job in jobs)
-            workers = options.jobs or (1 if shared else os.cpu_count() or 1)
-            rendered, stats = render_all(jobs, Cache(options.cache_dir), workers, options.timeout, on_job)
-    for handout in handouts:
-        handout.result()
+    if not jobs:
+        rendered, stats = {}, SynthStats()
+    elif cluster is not None:
+        rendered, stats = cluster.render_all(jobs, Cache(options.cache_dir), options.timeout, on_job)
+    else:
+        # By default a worker per core; an engine whose voice is loaded once and
+        # shared by speakers forked on every core wants one worker (each would
+        # hold its own copy).
+        shared = any(get_engine(job.engine).one_worker for job in jobs)
+        workers = options.jobs or (1 if shared else os.cpu_count() or 1)
+
+        def lay_out_handouts():  # while the sections are rendered, so that publishing draws each once
+            for plan in changed:
+                lay_out_handout(plan, options.site, base_url, podcasts, Cache(options.cache_dir))
+
+        rendered, stats = render_all(jobs, Cache(options.cache_dir), workers, options.timeout, on_job,
+                                     lay_out_handouts)
     result = BuildResult(stats=stats, out_dir=options.out_dir,
                          unchanged=[slug for slug, edition in published.items() if edition])
     used = {}

@@ -405,8 +405,10 @@ def render_all(
     workers: int,
     timeout: float | None = None,
     progress: Callable[[Job, str], None] = lambda job, state: None,
+    beside: Callable[[], object] | None = None,
 ) -> tuple[dict[str, Rendered], SynthStats]:
-    """Render every job not already cached, ``workers`` at a time.
+    """Render every job not already cached, ``workers`` at a time, and run
+    ``beside``, in a thread of this process, while they are rendered.
 
     A section whose speech fails, or takes longer than ``timeout`` seconds
     (default: scaled to its length), is retried once; after a second failure
@@ -420,8 +422,14 @@ def render_all(
     queue.sort(key=lambda job: -sum(len(u.speech) for u in job.utterances))
     attempts = {job.key: 0 for job in queue}
     failures: list[str] = []
+    alongside = concurrent.futures.ThreadPoolExecutor(1)
+    started: concurrent.futures.Future | None = None
     while queue:
+        if started:  # never fork with it at work: a worker would inherit its memory, or a lock it holds
+            started.result()
         pool = _pool(min(workers, len(queue)))
+        if beside and not started:
+            started = alongside.submit(beside)
         # Cores no worker uses speak utterances side by side (jobs=1 on two cores).
         parallel = max(1, (os.cpu_count() or 1) // min(workers, len(queue)))
         submitted = [(job, pool.apply_async(_render_in_worker, (job, str(cache.root), timeout or job.timeout(),
@@ -456,6 +464,11 @@ def render_all(
         if not hung:
             pool.close()
         pool.join()
+    alongside.shutdown()
+    if started:
+        started.result()
+    elif beside:  # every section was cached
+        beside()
     raise_failures(failures)
     return results, stats
 
