@@ -7,6 +7,7 @@ Times are integer milliseconds; audio is numpy int16/float32 mono.
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 
@@ -84,38 +85,28 @@ def _blas():
     return ThreadpoolController()
 
 
-def _filter(sections, x: np.ndarray) -> np.ndarray:
-    """``x`` through the second-order ``sections`` in cascade, as float32."""
-    # numpy's BLAS would spread these small products over every core and keep
-    # its threads spinning between them, on the cores that speech and
-    # encoding need (a fifth of a build's CPU): one thread, and only here.
-    with _blas().limit(limits=1, user_api="blas"):
-        return _filter_blocks(sections, x)
-
-
-def _filter_blocks(sections, x: np.ndarray) -> np.ndarray:
+def _filter_chunk(sections, part: np.ndarray, state: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """``part`` through the second-order ``sections`` in cascade, as float32,
+    from ``state`` (None: at rest), and the state it leaves. Every part but
+    the last must be a whole number of blocks."""
     by_input, leaves, by_state, carries = _block_matrices(sections)
-    out = np.empty(len(x), np.float32)
-    state = np.zeros(len(carries))
-    for start in range(0, len(x), _CHUNK):
-        part = x[start:start + _CHUNK]
-        blocks = -(-len(part) // _BLOCK)
-        u = np.zeros(blocks * _BLOCK, np.float32)
-        u[:len(part)] = part
-        u = u.reshape(blocks, _BLOCK)
-        # The state entering each block: the chunk's first, then each block's own
-        # contribution, to which every earlier one's is added in log2(blocks) steps.
-        states = np.empty((blocks + 1, len(state)))
-        states[0], states[1:] = state, u @ leaves
-        step, power = 1, carries
-        while step <= blocks:
-            states[step:] += states[:-step] @ power
-            step, power = 2 * step, power @ power
-        y = u @ by_input
-        y += states[:-1].astype(np.float32) @ by_state
-        out[start:start + len(part)] = y.ravel()[:len(part)]
-        state = states[-1]
-    return out
+    blocks = -(-len(part) // _BLOCK)
+    u = np.zeros(blocks * _BLOCK, np.float32)
+    u[:len(part)] = part
+    u = u.reshape(blocks, _BLOCK)
+    # The state entering each block: the part's first, then each block's own
+    # contribution, to which every earlier one's is added in log2(blocks) steps.
+    states = np.zeros((blocks + 1, len(carries)))
+    if state is not None:
+        states[0] = state
+    states[1:] = u @ leaves
+    step, power = 1, carries
+    while step <= blocks:
+        states[step:] += states[:-step] @ power
+        step, power = 2 * step, power @ power
+    y = u @ by_input
+    y += states[:-1].astype(np.float32) @ by_state
+    return y.ravel()[:len(part)], states[-1]
 
 
 _DITHER = np.random.default_rng(0).standard_normal(48000, dtype=np.float32) * np.float32(1e-7)
@@ -123,17 +114,28 @@ _DITHER = np.random.default_rng(0).standard_normal(48000, dtype=np.float32) * np
 
 def integrated_loudness(x: np.ndarray, rate: int) -> float:
     """BS.1770-4 gated integrated loudness of mono float audio in [-1, 1]."""
-    # Noise at -140 dBFS (the same every time) keeps the filter out of
-    # denormal numbers in silences, which are many times slower to compute.
-    dithered = x.copy()
-    for start in range(0, len(x), len(_DITHER)):
-        dithered[start:start + len(_DITHER)] += _DITHER[:len(x) - start]
-    weighted = _filter(_k_weighting(rate), dithered)
     step = rate // 10  # 400 ms blocks overlapping by 75%
-    steps = len(weighted) // step
+    steps = len(x) // step
     if steps < 4:
         return -70.0
-    energy = np.square(weighted[: steps * step]).reshape(steps, step).sum(axis=1, dtype=np.float64)
+    sections = _k_weighting(rate)
+    # Filtered a chunk at a time, each a whole number of steps and of blocks:
+    # memory stays that of a chunk however long the section.
+    whole = math.lcm(_BLOCK, step)
+    chunk = whole * max(1, _CHUNK // whole)
+    energy = np.empty(steps)
+    state = None
+    # numpy's BLAS would spread the filter's small products over every core
+    # and keep its threads spinning between them, on the cores that speech
+    # and encoding need (a fifth of a build's CPU): one thread, and only here.
+    with _blas().limit(limits=1, user_api="blas"):
+        for start in range(0, steps * step, chunk):
+            part = x[start:min(start + chunk, steps * step)]
+            # Noise at -140 dBFS (the same every time) keeps the filter out of
+            # denormal numbers in silences, which are many times slower to compute.
+            weighted, state = _filter_chunk(sections, part + np.resize(_DITHER, len(part)), state)
+            energy[start // step:(start + len(part)) // step] = \
+                np.square(weighted).reshape(-1, step).sum(axis=1, dtype=np.float64)
     blocks = np.convolve(energy, np.ones(4), mode="valid") / (4 * step)
     blocks = blocks[blocks > 10 ** ((-70 + 0.691) / 10)]
     if not len(blocks):
@@ -167,29 +169,30 @@ def _running_mean(x: np.ndarray, window: int) -> np.ndarray:
     return ((sums[window:] - sums[:-window]) / window).astype(x.dtype)
 
 
-def _limit(x: np.ndarray, ceiling_dbfs: float, rate: int) -> np.ndarray:
-    """Look-ahead peak limiter: the gain at each sample never exceeds what the
-    loudest sample within 10 ms needs, and changes smoothly."""
+def _limit(x: np.ndarray, ceiling_dbfs: float, rate: int) -> None:
+    """Look-ahead peak limiter, in place: the gain at each sample never
+    exceeds what the loudest sample within 10 ms needs, and changes smoothly."""
     ceiling = 10 ** (ceiling_dbfs / 20)
     over = np.flatnonzero(np.abs(x) > ceiling)
     if not len(over):
-        return x
+        return
     window = 2 * (rate // 100) + 1
     # The gain is 1 more than two windows away from any loud sample, so only
-    # the stretches around loud samples (merged when close) need the filters.
+    # the stretches around loud samples (merged when close, so never
+    # overlapping) need the filters.
     gaps = np.flatnonzero(np.diff(over) > 4 * window)
-    out = x.copy()
     for first, last in zip(np.r_[over[0], over[gaps + 1]], np.r_[over[gaps], over[-1]]):
         lo, hi = max(0, first - 2 * window), min(len(x), last + 2 * window + 1)
         need = np.minimum(1.0, ceiling / np.maximum(np.abs(x[lo:hi]), 1e-9)).astype(np.float32)
-        out[lo:hi] = x[lo:hi] * _running_mean(_running_min(need, window), window)
-    return out
+        x[lo:hi] *= _running_mean(_running_min(need, window), window)
 
 
 def master(pcm: np.ndarray, rate: int, target: float = TARGET_LUFS + ENCODER_LOSS_LU) -> np.ndarray:
     """Bring int16 speech to ``target`` LUFS with sample peaks under the
-    ceiling; the default aims so that the encoded MP3 meets the podcast target."""
-    x = pcm.astype(np.float32) / 32768
+    ceiling; the default aims so that the encoded MP3 meets the podcast target.
+    Memory: three copies of the section, in all (a long one's can be large)."""
+    x = pcm.astype(np.float32)
+    x /= 32768
     measured = integrated_loudness(x, rate)
     if measured <= -70:
         raise ValueError("the speech is silent")
@@ -199,9 +202,14 @@ def master(pcm: np.ndarray, rate: int, target: float = TARGET_LUFS + ENCODER_LOS
     # target's 1 LU, and its audio stays as it was.
     gain = target - measured
     for round_ in range(_MAKEUP_ROUNDS):
-        y = _limit(x * np.float32(10 ** (gain / 20)), PEAK_CEILING_DBFS, rate)
+        y = x * np.float32(10 ** (gain / 20))
+        _limit(y, PEAK_CEILING_DBFS, rate)
         short = target - integrated_loudness(y, rate)
         if short < (_MAKEUP_FROM_LU if round_ == 0 else 0.1):
             break
         gain += short
-    return np.clip(np.round(y * 32767), -32768, 32767).astype(np.int16)
+    del x
+    y *= 32767
+    np.round(y, out=y)
+    np.clip(y, -32768, 32767, out=y)
+    return y.astype(np.int16)
