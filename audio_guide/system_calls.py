@@ -41,6 +41,14 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
+def fresh_python(module: str, *args: str) -> tuple[list[str], dict[str, str]]:
+    """The command and environment that run ``module`` in a new interpreter
+    with this process's import path (not the working folder's, which
+    ``python -m`` would put first): the same audio-guide code as the caller."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), PYTHONSAFEPATH="1")
+    return [sys.executable, "-m", module, *args], env
+
+
 def die_with_parent(parent_pid: int) -> None:
     """In a child process: be killed when the parent dies, however it dies
     (SIGKILL included), so no orphan keeps speaking or encoding. Linux only;

@@ -8,6 +8,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import pickle
+import subprocess
 import sys
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
@@ -25,6 +27,7 @@ from ..layout import (
 from ..model import ChapterMark, Edition, Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher
 from ..reading import identity
 from ..speaking.script import chapter_titles
+from ..system_calls import fresh_python
 from ..speaking.workers import PIPELINE_VERSION, Cache, Job, Rendered
 from . import epub, feed, manifest, page, transcripts
 from .writer import Writer
@@ -128,16 +131,20 @@ def lay_out_handout(plan: Plan, site: Site, base_url: str, podcasts: identity.Si
     """Find the guide's handout layout before its sections are rendered, to
     run beside them: the layout depends on everything the handout prints but
     the lengths (a column of fixed width), and finding a long guide's takes
-    a second, which publishing then saves (it draws the handout once)."""
+    a second, which publishing then saves (it draws the handout once).
+
+    In a process of its own, started afresh: the PDF library and its fonts
+    take memory a build need not keep while its workers speak."""
     sections = enumerate(plan.guide.sections, start=1)
     unrendered = tuple(Episode(n, section, *plan.identity.episode(section.id), EpisodeFiles.for_section(n, section.id),
                                0, 0, (), ()) for n, section in sections)
     edition = _edition(plan, site, base_url, podcasts, unrendered, FullEdition("", 0, 0, (), None))
     key = _layout_key(_handout_shown(edition))
     if cache.get_file(key, "layout") is None:
-        from . import handout
-
-        cache.put_file(key, "layout", json.dumps(handout.find_layout(edition)).encode())
+        command, env = fresh_python("audio_guide.publishing.handout")
+        done = subprocess.run(command, input=pickle.dumps(edition), capture_output=True, env=env)
+        if done.returncode == 0:  # else publishing lays it out, and reports what fails
+            cache.put_file(key, "layout", done.stdout)
 
 
 class _Folder:

@@ -45,7 +45,7 @@ import threading
 import time
 
 from ..errors import AudioGuideError, EngineError
-from ..system_calls import die_with_parent
+from ..system_calls import die_with_parent, fresh_python
 from .engine import Speech, load_engine_class
 
 _FAILED = 3
@@ -79,10 +79,8 @@ _asking = threading.Lock()
 def _connection() -> socket.socket:
     if _server.get("pid") != os.getpid():  # none yet, or one inherited through a fork
         mine, theirs = socket.socketpair()
-        # This process's import path, not the working folder's, which python -m would put first.
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), PYTHONSAFEPATH="1")
-        process = subprocess.Popen([sys.executable, "-m", __name__, "--serve", str(os.getpid())],
-                                   stdin=theirs.fileno(), env=env, close_fds=True)
+        command, env = fresh_python(__name__, "--serve", str(os.getpid()))
+        process = subprocess.Popen(command, stdin=theirs.fileno(), env=env, close_fds=True)
         theirs.close()
         _server.clear()
         _server.update(pid=os.getpid(), socket=mine, process=process)
@@ -446,11 +444,11 @@ def _speak(engine, request: dict, text: str) -> tuple[int, tuple[bytes, ...]]:
 
 
 def _spawned(request: dict, timeout: float) -> tuple[int, bytes]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p), PYTHONSAFEPATH="1")
+    command, env = fresh_python(__name__)
     deadline, frames = time.monotonic() + timeout, []
     for text in request["texts"]:  # a new interpreter for each: pristine state without fork
         try:
-            done = subprocess.run([sys.executable, "-m", __name__], input=json.dumps({**request, "text": text}).encode(),
+            done = subprocess.run(command, input=json.dumps({**request, "text": text}).encode(),
                                   capture_output=True, timeout=max(0.1, deadline - time.monotonic()), env=env)
         except subprocess.TimeoutExpired:
             raise EngineError(f"no answer from the speech engine within {timeout:.0f} s") from None

@@ -417,9 +417,6 @@ def render_all(
     is replaced.
     """
     results, stats, queue = split_cached(jobs, cache, progress)
-    # The longest first: the last ones to finish are then short, and no
-    # worker waits long, idle, for another's.
-    queue.sort(key=lambda job: -sum(len(u.speech) for u in job.utterances))
     attempts = {job.key: 0 for job in queue}
     failures: list[str] = []
     alongside = concurrent.futures.ThreadPoolExecutor(1)
