@@ -27,8 +27,8 @@ from ..layout import (
 from ..model import ChapterMark, Edition, Episode, EpisodeFiles, FullEdition, Guide, Line, Site, publisher
 from ..reading import identity
 from ..speaking.script import chapter_titles
-from ..system_calls import fresh_python
 from ..speaking.workers import PIPELINE_VERSION, Cache, Job, Rendered
+from ..system_calls import fresh_python
 from . import epub, feed, manifest, page, transcripts
 from .writer import Writer
 
