@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import pickle
 import subprocess
 import sys
@@ -141,7 +142,7 @@ def lay_out_handout(plan: Plan, site: Site, base_url: str, podcasts: identity.Si
     edition = _edition(plan, site, base_url, podcasts, unrendered, FullEdition("", 0, 0, (), None))
     key = _layout_key(_handout_shown(edition))
     if cache.get_file(key, "layout") is None:
-        command, env = fresh_python("audio_guide.publishing.handout")
+        command, env = fresh_python("audio_guide.publishing.handout_ahead", str(os.getpid()))
         done = subprocess.run(command, input=pickle.dumps(edition), capture_output=True, env=env)
         if done.returncode == 0:  # else publishing lays it out, and reports what fails
             cache.put_file(key, "layout", done.stdout)

@@ -478,10 +478,3 @@ def _creation_date(edition: Edition) -> _dt.datetime:
     day = guide.published or guide.updated or _dt.date(2000, 1, 1)
     return _dt.datetime(day.year, day.month, day.day, tzinfo=_dt.timezone.utc)
 
-
-if __name__ == "__main__":  # the layout of the pickled edition on stdin, as JSON (edition.lay_out_handout)
-    import json
-    import pickle
-    import sys
-
-    print(json.dumps(find_layout(pickle.load(sys.stdin.buffer))))

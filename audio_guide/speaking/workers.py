@@ -408,7 +408,8 @@ def render_all(
     beside: Callable[[], object] | None = None,
 ) -> tuple[dict[str, Rendered], SynthStats]:
     """Render every job not already cached, ``workers`` at a time, and run
-    ``beside``, in a thread of this process, while they are rendered.
+    ``beside``, in a thread of this process, while they are rendered (when
+    every job was cached, not at all).
 
     A section whose speech fails, or takes longer than ``timeout`` seconds
     (default: scaled to its length), is retried once; after a second failure
@@ -464,8 +465,6 @@ def render_all(
     alongside.shutdown()
     if started:
         started.result()
-    elif beside:  # every section was cached
-        beside()
     raise_failures(failures)
     return results, stats
 
