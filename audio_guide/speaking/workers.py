@@ -423,7 +423,7 @@ def render_all(
     alongside = concurrent.futures.ThreadPoolExecutor(1)
     started: concurrent.futures.Future | None = None
     while queue:
-        if started:  # never fork with it at work: a worker would inherit its memory, or a lock it holds
+        if started:  # never fork with it at work: a worker could inherit a lock it holds
             started.result()
         pool = _pool(min(workers, len(queue)))
         if beside and not started:
