@@ -36,27 +36,24 @@ def ffmpeg_version() -> str:
 def run_ffmpeg(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess:
     """Run ffmpeg quietly; a failure becomes a ToolError carrying its own words.
 
-    Its input, output and messages go through files in memory, not pipes: a
-    pipe is fed by this process 4 KB at a time, and where another thread
-    holds the interpreter (the next section being mastered) ffmpeg would wait
-    for each piece."""
+    Its input goes through a file in memory, not a pipe: a pipe is fed by
+    this process 4 KB at a time, and where another thread holds the
+    interpreter (the next section being mastered) ffmpeg would wait for each
+    piece. Its output comes through a pipe, which also ends it when this
+    process is killed: its next write fails."""
     command = [ffmpeg(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
-    with _in_memory(stdin) as given, _in_memory() as out, _in_memory() as err:
+    with _in_memory(stdin) as given:
         try:
-            returncode = subprocess.run(command, stdin=given if given else subprocess.DEVNULL,
-                                        stdout=out, stderr=err).returncode
+            done = subprocess.run(command, stdin=given if given else subprocess.DEVNULL, capture_output=True)
         except OSError as exc:
             raise ToolError(f"cannot run ffmpeg ({command[0]}): {exc}") from None
-        out.seek(0)
-        err.seek(0)
-        done = subprocess.CompletedProcess(command, returncode, out.read(), err.read())
     if done.returncode != 0:
         detail = done.stderr.decode(errors="replace").strip().splitlines()
         raise ToolError(f"ffmpeg failed: {detail[-1] if detail else 'exit ' + str(done.returncode)}")
     return done
 
 
-def _in_memory(data: bytes | None = b""):
+def _in_memory(data: bytes | None):
     """An anonymous file holding ``data`` (None: no file), read from its
     start; in memory where the system offers it (Linux), else a temporary file."""
     if data is None:
