@@ -477,4 +477,3 @@ def _creation_date(edition: Edition) -> _dt.datetime:
     guide = edition.guide
     day = guide.published or guide.updated or _dt.date(2000, 1, 1)
     return _dt.datetime(day.year, day.month, day.day, tzinfo=_dt.timezone.utc)
-
